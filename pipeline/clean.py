@@ -1,0 +1,499 @@
+"""Raw exports → the processed tables of the contract, with every raw row accounted for.
+
+The work is split so that it can run partition by partition (on Dask later): :func:`clean_rows`
+types one raw file's rows and rejects the bad ones with a reason, needing nothing from other
+rows; customer resolution works on the distinct names only; de-duplication is a keyed pass over
+the typed rows. :func:`clean` ties them together and writes the tables, the rejects and the
+manifest atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.atomic import atomic_dir, sha256_file
+from pipeline.customers import load_overrides, normalise_tier, resolve_customers
+from pipeline.errors import PipelineError
+from pipeline.parse import (DateOptions, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
+                            split_list, split_type_model)
+from pipeline.read import RawTable, read_raw
+from pipeline.sources import Source, discover
+from pipeline.taxonomy import Taxonomy, load_taxonomy, map_causes, map_parts, map_symptoms
+from pipeline.text import normalise_key, normalise_text
+
+TOTAL_MARKERS = {"合計", "合计", "總計", "总计", "小計", "小计", "total", "grand total", "subtotal", "sum"}
+
+REASONS = {
+    "malformed_row": "the record's field count does not match the header",
+    "missing_id": "the row's identifier is empty",
+    "missing_customer": "neither customer name nor customer id is given",
+    "bad_date": "a date that no known format reads",
+    "ambiguous_date": "a day/month order the file does not settle (08/01/2009); declare options.date_order",
+    "future_date": "a date after the run date",
+    "implausible_date": "a date before 1990",
+    "missing_date": "a required date is empty",
+    "closed_before_reported": "the ticket is closed before it was reported",
+    "arrived_before_reported": "the engineer arrived before the ticket was reported",
+    "end_before_start": "the contract ends before it starts",
+    "bad_number": "a number that cannot be read",
+    "missing_amount": "neither amount nor quantity and unit price are given",
+    "total_row": "a total row of the export, not data",
+    "bad_boolean": "a yes/no value that cannot be read",
+    "conflicting_duplicate": "the same id with different content, and no later version to prefer",
+    "superseded": "an earlier version of a record that appears again with later updates",
+}
+
+PROCESSED_COLUMNS = {
+    "dispatches": ["ticket_id", "customer_id", "customer_name", "reported_at", "arrived_at", "closed_at",
+                   "service_level", "machine_type", "machine_model", "serial", "symptom_text", "symptom_code",
+                   "cause_text", "cause_codes", "predicted_cause_code", "parts_sent", "parts_used", "visits",
+                   "engineer", "branch", "first_time_fix", "source_file", "source_row"],
+    "sales": ["order_id", "line_no", "customer_id", "customer_name", "order_date", "product_id", "product_name",
+              "product_category", "quantity", "unit_price", "discount", "amount", "currency", "channel",
+              "is_return", "source_file", "source_row"],
+    "customers": ["customer_id", "customer_name", "aliases", "industry", "tier", "region"],
+    "contracts": ["contract_id", "customer_id", "customer_name", "start_date", "end_date", "service_level",
+                  "annual_fee", "renewed", "source_file", "source_row"],
+}
+REJECT_COLUMNS = ["table", "source_file", "source_row", "reason_code", "reason", "raw"]
+
+
+class _Reasons:
+    """First failure per row: later checks do not overwrite an earlier reason."""
+
+    def __init__(self, index: pd.Index):
+        self.code = pd.Series("", index=index, dtype=object)
+        self.text = pd.Series("", index=index, dtype=object)
+
+    def flag(self, mask: pd.Series, code: str, column: str | None, values: pd.Series | None = None):
+        mask = mask.fillna(False).astype(bool) & (self.code == "")
+        if not mask.any():
+            return
+        self.code[mask] = code
+        detail = REASONS.get(code, code)
+        if values is not None:
+            self.text[mask] = [f"column {column!r}: {detail}: {v!r}" for v in values[mask]]
+        else:
+            self.text[mask] = f"column {column!r}: {detail}" if column else detail
+
+    def flag_per_row(self, reasons: pd.Series, column: str, values: pd.Series):
+        for code in pd.unique(reasons[reasons != ""]):
+            self.flag(reasons == code, code, column, values)
+
+    @property
+    def bad(self) -> pd.Series:
+        return self.code != ""
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A canonical column as normalised text; absent columns are empty."""
+    if column not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].astype("string").fillna("").map(normalise_text).astype(object)
+
+
+def _or_none(series: pd.Series) -> pd.Series:
+    return series.where(series != "", None)
+
+
+def _dates(frame, column, reasons, options, run_date, *, required=False):
+    if column not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    values, why = parse_dates(frame[column], options, run_date=run_date)
+    reasons.flag_per_row(why, column, frame[column])
+    if required:
+        reasons.flag(_text(frame, column) == "", "missing_date", column)
+    return values
+
+
+def _total_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    mask = pd.Series(False, index=frame.index)
+    for column in columns:
+        if column in frame:
+            mask |= _text(frame, column).str.casefold().isin(TOTAL_MARKERS)
+    return mask
+
+
+def _customer(frame, reasons):
+    name = _text(frame, "customer_name")
+    cid = _text(frame, "customer_id").map(normalise_key)
+    reasons.flag((name == "") & (cid == ""), "missing_customer", "customer_name")
+    return _or_none(cid), _or_none(name)
+
+
+def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy):
+    r = _Reasons(frame.index)
+    r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
+    ticket = _text(frame, "ticket_id").map(normalise_key)
+    r.flag(ticket == "", "missing_id", "ticket_id")
+    reported = _dates(frame, "reported_at", r, options, run_date, required=True)
+    arrived = _dates(frame, "arrived_at", r, options, run_date)
+    closed = _dates(frame, "closed_at", r, options, run_date)
+    r.flag(arrived < reported, "arrived_before_reported", "arrived_at", frame.get("arrived_at"))
+    r.flag(closed < reported, "closed_before_reported", "closed_at", frame.get("closed_at"))
+    cid, name = _customer(frame, r)
+    level, _unknown = normalise_service_level(frame.get("service_level", pd.Series("", index=frame.index)))
+    if "machine_type_model" in frame:
+        machine = split_type_model(frame["machine_type_model"])
+    else:
+        machine = pd.DataFrame({"machine_type": _or_none(_text(frame, "machine_type")),
+                                "machine_model": _or_none(_text(frame, "machine_model"))}, index=frame.index)
+    visits, bad_visits = parse_numbers(frame["visits"]) if "visits" in frame else (
+        pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index))
+    r.flag(bad_visits | (visits < 0), "bad_number", "visits", frame.get("visits"))
+    symptom_text = _text(frame, "symptom_text")
+    cause_text = _text(frame, "cause_text")
+    predicted = map_causes(_text(frame, "predicted_cause_text"), taxonomy)
+    out = pd.DataFrame({
+        "ticket_id": ticket, "customer_id": cid, "customer_name": name,
+        "reported_at": reported, "arrived_at": arrived, "closed_at": closed,
+        "service_level": level, "machine_type": machine["machine_type"], "machine_model": machine["machine_model"],
+        "serial": _or_none(_text(frame, "serial")),
+        "symptom_text": _or_none(symptom_text), "symptom_code": map_symptoms(symptom_text, taxonomy),
+        "cause_text": _or_none(cause_text), "cause_codes": map_causes(cause_text, taxonomy),
+        "predicted_cause_code": predicted.map(lambda codes: codes[0] if codes else None),
+        "parts_sent": map_parts(split_list(_text(frame, "parts_sent")), taxonomy),
+        "parts_used": map_parts(split_list(_text(frame, "parts_used")), taxonomy),
+        "visits": pd.array(visits.round(), dtype="Int64"),
+        "engineer": _or_none(_text(frame, "engineer")), "branch": _or_none(_text(frame, "branch")),
+    }, index=frame.index)
+    out["first_time_fix"] = (out["visits"] == 1).astype("boolean")
+    return out, r
+
+
+def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C",)):
+    r = _Reasons(frame.index)
+    r.flag(_total_rows(frame, ["order_id", "customer_name", "customer_id"]), "total_row", None)
+    order = _text(frame, "order_id").map(normalise_key)
+    r.flag(order == "", "missing_id", "order_id")
+    date = _dates(frame, "order_date", r, options, run_date, required=True)
+    cid, name = _customer(frame, r)
+    numbers = {}
+    for column in ("quantity", "unit_price", "amount", "discount"):
+        if column in frame:
+            values, bad = parse_numbers(frame[column])
+            r.flag(bad, "bad_number", column, frame[column])
+        else:
+            values = pd.Series(np.nan, index=frame.index)
+        numbers[column] = values
+    discount = numbers["discount"]
+    discount = discount.where(discount.isna() | (discount <= 1), discount / 100)  # "15" meaning 15 %
+    amount = numbers["amount"].where(
+        numbers["amount"].notna(), numbers["quantity"] * numbers["unit_price"] * (1 - discount.fillna(0)))
+    r.flag(amount.isna(), "missing_amount", "amount")
+    prefixes = tuple(str(p) for p in return_prefixes or ())
+    is_return = (numbers["quantity"] < 0) | (amount < 0)
+    if prefixes:
+        is_return |= order.str.startswith(prefixes)
+    out = pd.DataFrame({
+        "order_id": order, "line_no": _or_none(_text(frame, "line_no")), "customer_id": cid, "customer_name": name,
+        "order_date": date, "product_id": _or_none(_text(frame, "product_id").map(normalise_key)),
+        "product_name": _or_none(_text(frame, "product_name")),
+        "product_category": _or_none(_text(frame, "product_category")),
+        "quantity": numbers["quantity"], "unit_price": numbers["unit_price"], "discount": discount,
+        "amount": amount.round(2), "currency": _or_none(_text(frame, "currency")),
+        "channel": _or_none(_text(frame, "channel")), "is_return": is_return.fillna(False).astype(bool),
+    }, index=frame.index)
+    return out, r
+
+
+def clean_customer_rows(frame, options, run_date):
+    r = _Reasons(frame.index)
+    cid, name = _customer(frame, r)
+    aliases = split_list(_text(frame, "aliases").str.replace("|", ";", regex=False)) if "aliases" in frame else \
+        pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    out = pd.DataFrame({"customer_id": cid, "customer_name": name, "aliases": aliases,
+                        "industry": _or_none(_text(frame, "industry")),
+                        "tier": normalise_tier(_text(frame, "tier")),
+                        "region": _or_none(_text(frame, "region"))}, index=frame.index)
+    return out, r
+
+
+def clean_contract_rows(frame, options: DateOptions, run_date):
+    r = _Reasons(frame.index)
+    r.flag(_total_rows(frame, ["contract_id", "customer_name"]), "total_row", None)
+    contract = _text(frame, "contract_id").map(normalise_key)
+    r.flag(contract == "", "missing_id", "contract_id")
+    cid, name = _customer(frame, r)
+    start = _dates(frame, "start_date", r, options, None, required=True)
+    end = _dates(frame, "end_date", r, options, None, required=True)
+    r.flag(end < start, "end_before_start", "end_date", frame.get("end_date"))
+    level, _ = normalise_service_level(frame.get("service_level", pd.Series("", index=frame.index)))
+    fee, bad_fee = parse_numbers(frame["annual_fee"]) if "annual_fee" in frame else (
+        pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index))
+    r.flag(bad_fee, "bad_number", "annual_fee", frame.get("annual_fee"))
+    renewed, bad_renewed = parse_booleans(frame["renewed"]) if "renewed" in frame else (
+        pd.Series(pd.NA, index=frame.index, dtype="boolean"), pd.Series(False, index=frame.index))
+    r.flag(bad_renewed, "bad_boolean", "renewed", frame.get("renewed"))
+    out = pd.DataFrame({"contract_id": contract, "customer_id": cid, "customer_name": name, "start_date": start,
+                        "end_date": end, "service_level": level, "annual_fee": fee, "renewed": renewed},
+                       index=frame.index)
+    return out, r
+
+
+def _date_options(source: Source, raw: RawTable) -> DateOptions:
+    o = source.options
+    return DateOptions(date_format=o.get("date_format"), date_order=o.get("date_order"),
+                       roc_years=bool(o.get("roc_years", False)), excel_epoch=raw.excel_epoch)
+
+
+def _raw_json(raw: RawTable, rows: pd.Index) -> list[str]:
+    back = {canonical: header for canonical, header in raw.header_map.items()}
+    frame = raw.frame.loc[rows]
+    names = [back.get(c, c.removeprefix("extra:")) for c in frame.columns]
+    return [json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in frame.itertuples(index=False)]
+
+
+def clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
+    """Type one raw file's rows. Returns ``(kept, rejects)``; needs nothing from other rows or files."""
+    options = _date_options(source, raw)
+    frame = raw.frame
+    if source.table == "dispatches":
+        out, r = clean_dispatch_rows(frame, options, run_date, taxonomy)
+    elif source.table == "sales":
+        out, r = clean_sales_rows(frame, options, run_date, source.options.get("return_prefixes", ("C", "R")))
+    elif source.table == "customers":
+        out, r = clean_customer_rows(frame, options, run_date)
+    else:
+        out, r = clean_contract_rows(frame, options, run_date)
+    bad = r.bad
+    rejects = pd.DataFrame({"table": source.table, "source_file": raw.name,
+                            "source_row": frame.index[bad].astype("int64"),
+                            "reason_code": r.code[bad].values, "reason": r.text[bad].values,
+                            "raw": _raw_json(raw, frame.index[bad])}, columns=REJECT_COLUMNS)
+    physical = pd.DataFrame([{**p, "table": source.table, "source_file": raw.name}
+                             for p in raw.physical_rejects], columns=REJECT_COLUMNS)
+    kept = out[~bad].copy()
+    kept["source_file"] = raw.name
+    kept["source_row"] = kept.index.astype("int64")
+    kept["_raw_hash"] = pd.util.hash_pandas_object(frame[~bad], index=False).values
+    kept = kept.reset_index(drop=True)
+    return kept, pd.concat([d for d in (physical, rejects) if len(d)], ignore_index=True) if (
+        len(physical) or len(rejects)) else pd.DataFrame(columns=REJECT_COLUMNS)
+
+
+# --- de-duplication ---------------------------------------------------------------------------------
+
+KEYS = {"dispatches": ["ticket_id"], "sales": ["order_id", "line_no"], "contracts": ["contract_id"],
+        "customers": []}
+UPDATE_STAMP = {"dispatches": ["closed_at", "arrived_at", "reported_at"], "contracts": ["end_date"]}
+
+
+def _content_hash(frame: pd.DataFrame) -> np.ndarray:
+    cols = [c for c in frame.columns if c not in ("source_file", "source_row", "_raw_hash")]
+    as_text = frame[cols].astype(str)
+    return pd.util.hash_pandas_object(as_text, index=False).values
+
+
+def deduplicate(table: str, kept: pd.DataFrame):
+    """Drop exact duplicates (same raw content) and same-key records.
+
+    Returns ``(kept, duplicates, rejects)``: ``duplicates`` counts dropped copies per source file; a
+    key seen with different content keeps the version with the latest update stamp (the other
+    copies rejected as ``superseded``) or, when no version is later, rejects all copies as
+    ``conflicting_duplicate``. The result does not depend on the order of the rows.
+    """
+    kept = kept.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
+    exact = kept.duplicated("_raw_hash", keep="first")
+    dropped = kept[exact]
+    kept = kept[~exact]
+    keys = [k for k in KEYS[table] if k in kept and kept[k].notna().any()]
+    rejects = []
+    if keys:
+        kept = kept.assign(_content=_content_hash(kept))
+        same = kept.duplicated(keys + ["_content"], keep="first")
+        dropped = pd.concat([dropped, kept[same]])
+        kept = kept[~same]
+        multi = kept.duplicated(keys, keep=False)
+        if multi.any():
+            groups = kept[multi]
+            stamp_cols = [c for c in UPDATE_STAMP.get(table, []) if c in groups]
+            stamp = groups[stamp_cols].max(axis=1) if stamp_cols else pd.Series(pd.NaT, index=groups.index)
+            groups = groups.assign(_stamp=stamp)
+            latest = groups.groupby(keys, dropna=False)["_stamp"].transform("max")
+            n_latest = groups.assign(_is=groups["_stamp"] == latest).groupby(keys, dropna=False)["_is"].transform("sum")
+            winner = (groups["_stamp"] == latest) & (n_latest == 1)
+            has_winner = winner.groupby([groups[k] for k in keys], dropna=False).transform("any")
+            lose = groups[~winner]
+            for row in lose.itertuples():
+                code = "superseded" if has_winner[row.Index] else "conflicting_duplicate"
+                rejects.append({"table": table, "source_file": row.source_file, "source_row": row.source_row,
+                                "reason_code": code,
+                                "reason": f"{'/'.join(keys)} {'/'.join(str(getattr(row, k)) for k in keys)!r}: "
+                                          f"{REASONS[code]}", "raw": ""})
+            kept = kept.drop(index=lose.index)
+        kept = kept.drop(columns="_content")
+    counts = dropped.groupby("source_file").size().to_dict() if len(dropped) else {}
+    return kept.drop(columns="_raw_hash"), counts, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+
+
+# --- customers across tables -----------------------------------------------------------------------
+
+def _registry(customers: pd.DataFrame, sales: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    if len(customers):
+        c = customers.copy()
+        c["customer_id"] = c["customer_id"].fillna("")
+        parts.append(c[["customer_id", "customer_name", "aliases"]])
+    if len(sales):
+        s = sales.dropna(subset=["customer_id", "customer_name"]).drop_duplicates(["customer_id", "customer_name"])
+        parts.append(s[["customer_id", "customer_name"]].assign(aliases=[[] for _ in range(len(s))]))
+    if not parts:
+        return pd.DataFrame(columns=["customer_id", "customer_name", "aliases"])
+    reg = pd.concat(parts, ignore_index=True)
+    reg = reg[reg["customer_name"].notna() | (reg["customer_id"] != "")]
+    from pipeline.customers import derived_id, name_key
+    missing = reg["customer_id"] == ""
+    reg.loc[missing, "customer_id"] = reg.loc[missing, "customer_name"].map(lambda n: derived_id(name_key(n)))
+    reg["customer_name"] = reg["customer_name"].fillna(reg["customer_id"])
+    return reg
+
+
+def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
+    """Give every row of every table its ``customer_id`` and canonical ``customer_name``."""
+    registry = _registry(tables["customers"], tables["sales"])
+    written = [t["customer_name"][t["customer_id"].isna()] for t in tables.values() if len(t) and "customer_name" in t]
+    names = pd.concat(written, ignore_index=True).dropna() if written else pd.Series(dtype=object)
+    resolution = resolve_customers(registry, names, overrides=overrides)
+    by_name = resolution.set_index("name")
+    canonical = registry.drop_duplicates("customer_id").set_index("customer_id")["customer_name"]
+    for name, table in tables.items():
+        if not len(table) or name == "customers":
+            continue
+        need = table["customer_id"].isna()
+        table.loc[need, "customer_id"] = table.loc[need, "customer_name"].map(by_name["customer_id"])
+        written = table["customer_name"]
+        table["customer_name"] = table["customer_id"].map(canonical).fillna(
+            table["customer_id"].map(by_name.drop_duplicates("customer_id").set_index("customer_id")["canonical_name"])
+        ).fillna(written)
+    # the customers table: the registry plus every customer seen only in transactions
+    known = registry.drop_duplicates("customer_id")
+    attrs = tables["customers"].drop_duplicates("customer_id") if len(tables["customers"]) else None
+    seen_parts = [t[["customer_id", "customer_name"]] for n, t in tables.items() if n != "customers" and len(t)]
+    seen = pd.concat(seen_parts, ignore_index=True).drop_duplicates("customer_id") if seen_parts else \
+        pd.DataFrame(columns=["customer_id", "customer_name"])
+    new = seen[~seen["customer_id"].isin(known["customer_id"])]
+    customers = pd.concat([known[["customer_id", "customer_name"]], new], ignore_index=True)
+    aliases = resolution.groupby("customer_id")["name"].agg(list)
+    listed = (attrs.set_index("customer_id")["aliases"] if attrs is not None else pd.Series(dtype=object))
+    customers["aliases"] = [sorted(set((listed.get(c) if isinstance(listed.get(c), list) else []) +
+                                       [a for a in aliases.get(c, []) if a != n]))
+                            for c, n in zip(customers["customer_id"], customers["customer_name"])]
+    for column in ("industry", "tier", "region"):
+        customers[column] = customers["customer_id"].map(attrs.set_index("customer_id")[column]) if attrs is not None \
+            else None
+    customers = customers.sort_values("customer_id").reset_index(drop=True)
+    tables["customers"] = customers[PROCESSED_COLUMNS["customers"]]
+    return resolution
+
+
+# --- the whole run --------------------------------------------------------------------------------
+
+@dataclass
+class CleanResult:
+    tables: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    customer_names: pd.DataFrame
+    manifest: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None) -> CleanResult:
+    """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`)."""
+    run_date = pd.Timestamp(run_date or dt.date.today()).normalize()
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
+    raw_dir = Path(raw_dir)
+    sources = discover(raw_dir, sources_file)
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in PROCESSED_COLUMNS}
+    rejects: list[pd.DataFrame] = []
+    files = []
+    for source in (progress(sources) if progress else sources):
+        raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
+        kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
+        parts[source.table].append(kept)
+        if len(rej):
+            rejects.append(rej)
+        files.append({"path": source.name, "table": source.table, "sha256": sha256_file(source.path),
+                      "encoding": raw.encoding, "rows_read": raw.rows_read,
+                      "columns": raw.header_map})
+    tables, duplicates = {}, {}
+    for table, frames in parts.items():
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(columns="_raw_hash")
+            continue
+        combined = pd.concat(frames, ignore_index=True)
+        deduped, counts, rej = deduplicate(table, combined)
+        duplicates.update(counts)
+        if len(rej):
+            rejects.append(rej)
+        tables[table] = deduped
+    resolution = resolve_all(tables, load_overrides(raw_dir))
+    for table in ("dispatches", "sales", "contracts"):
+        t = tables[table]
+        sort = {"dispatches": ["reported_at", "ticket_id"], "sales": ["order_date", "order_id", "line_no"],
+                "contracts": ["start_date", "contract_id"]}[table]
+        tables[table] = t.sort_values(sort + ["source_file", "source_row"], kind="stable").reset_index(drop=True)[
+            PROCESSED_COLUMNS[table]] if len(t) else t.reindex(columns=PROCESSED_COLUMNS[table])
+    all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    all_rejects = all_rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
+    all_rejects["source_row"] = all_rejects["source_row"].astype("int64")
+    for entry in files:
+        kept = sum(int((t["source_file"] == entry["path"]).sum()) for n, t in tables.items()
+                   if "source_file" in t)
+        if entry["table"] == "customers":
+            kept = entry["rows_read"] - int((all_rejects["source_file"] == entry["path"]).sum()) - duplicates.get(
+                entry["path"], 0)
+        mine = all_rejects[all_rejects["source_file"] == entry["path"]]
+        entry.update(rows_kept=kept, rows_rejected=len(mine), duplicates=int(duplicates.get(entry["path"], 0)),
+                     rejected_by_reason={k: int(v) for k, v in mine["reason_code"].value_counts().sort_index().items()})
+        if entry["rows_read"] != entry["rows_kept"] + entry["rows_rejected"] + entry["duplicates"]:
+            raise PipelineError(f"{entry['path']}: row accounting does not add up ({entry}); this is a bug")
+    manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
+                "parameters": {"raw": str(raw_dir), "sources": str(sources_file) if sources_file else None,
+                               "run_date": run_date.date().isoformat(), "fuzzy_threshold": 88.0},
+                "files": files,
+                "tables": {name: len(t) for name, t in tables.items()},
+                "customer_merges": int((resolution["method"] == "fuzzy").sum())}
+    return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest)
+
+
+def write_processed(result: CleanResult, out_dir) -> Path:
+    """Write the processed tables, rejects, customer-name resolutions and manifest as one atomic swap."""
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        for name, table in result.tables.items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        result.rejects.to_parquet(tmp / "rejects.parquet", index=False)
+        result.customer_names.to_parquet(tmp / "customer_names.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+        keep = out_dir / ".gitkeep"
+        if keep.exists():
+            (tmp / ".gitkeep").touch()
+    return out_dir
+
+
+def load_processed(processed_dir) -> dict[str, pd.DataFrame]:
+    """The processed tables, as analysts and notebooks use them."""
+    processed_dir = Path(processed_dir)
+    if not (processed_dir / "manifest.json").exists():
+        raise PipelineError(f"{processed_dir}: no processed data (manifest.json missing); run `python -m pipeline "
+                            f"clean` or `make report` first")
+    out = {name: pd.read_parquet(processed_dir / f"{name}.parquet") for name in
+           [*PROCESSED_COLUMNS, "rejects", "customer_names"]}
+    for name in ("dispatches",):
+        for col in ("cause_codes", "parts_sent", "parts_used"):
+            out[name][col] = out[name][col].map(lambda v: list(v) if v is not None else [])
+    return out
+
+
+def load_manifest(processed_dir) -> dict:
+    return json.loads((Path(processed_dir) / "manifest.json").read_text(encoding="utf-8"))

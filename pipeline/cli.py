@@ -1,0 +1,112 @@
+"""``python -m pipeline``: sample-data, clean, report, reviews.
+
+Errors the user can act on print one line naming the file, row and column where that applies;
+a traceback appears only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", default="data/raw", help="folder of raw exports (never modified)")
+    p.add_argument("--processed", default="data/processed", help="folder for the processed tables")
+    p.add_argument("--out", default="reports", help="folder the report goes into, under <period>/")
+    p.add_argument("--sources", default=None, help="sources.yml (default: RAW/sources.yml when present)")
+    p.add_argument("--period", default="", help="2024, 2024H1, 2024Q3 or 2024-07 (default: latest complete quarter)")
+    p.add_argument("--start", default="", help="period start date YYYY-MM-DD (with --end)")
+    p.add_argument("--end", default="", help="period end date YYYY-MM-DD (with --start)")
+    p.add_argument("--lang", default="en", choices=["en", "zh-Hant", "zh-Hans"], help="report language")
+    p.add_argument("--engine", default="pandas", choices=["pandas"], help="row-level engine")
+    p.add_argument("--sample-if-empty", action="store_true",
+                   help="write sample exports into --raw first when it holds none (what `make report` does)")
+    p.add_argument("--run-date", default=None, help="the run date (YYYY-MM-DD); dates after it are rejected")
+    p.add_argument("--no-pdf", action="store_true", help="render the HTML only")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=(
+        "Aftercare: after-sales service and customer-lifecycle reports from raw dispatch, sales, "
+        "customer and contract exports."))
+    parser.add_argument("--version", action="version", version=f"aftercare {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("sample-data", help="write realistic sample raw exports and their truth.json")
+    p.add_argument("--out", default="data/raw", help="folder to write into")
+    p.add_argument("--seed", type=int, default=20090108, help="random seed (same seed, same bytes)")
+    p.add_argument("--customers", type=int, default=300, help="number of customers")
+    p.add_argument("--sla-breach-effect", type=float, default=-0.9,
+                   help="planted log-odds effect of one SLA breach on contract renewal (0 = none)")
+
+    p = sub.add_parser("clean", help="clean raw exports into processed Parquet tables and a manifest")
+    p.add_argument("--raw", default="data/raw")
+    p.add_argument("--out", default="data/processed")
+    p.add_argument("--sources", default=None)
+    p.add_argument("--engine", default="pandas", choices=["pandas"])
+    p.add_argument("--run-date", default=None)
+
+    p = sub.add_parser("report", help="clean what changed, run the chapter notebooks and render HTML and PDF")
+    _period_args(p)
+    p = sub.add_parser("reviews", help="per-customer service reviews for the customers due in the period")
+    _period_args(p)
+    return parser
+
+
+def _run(args) -> int:
+    if args.command == "sample-data":
+        from pipeline.sample_data import write_sample
+
+        truth = write_sample(Path(args.out), seed=args.seed, customers=args.customers,
+                             sla_breach_effect=args.sla_breach_effect)
+        print(f"sample exports for {len(truth.get('customers', {}))} customers written to {args.out}")
+        return 0
+    if args.command == "clean":
+        from pipeline.clean import clean, write_processed
+
+        started = time.perf_counter()
+        result = clean(Path(args.raw), sources_file=args.sources, run_date=args.run_date)
+        write_processed(result, Path(args.out))
+        m = result.manifest
+        read = sum(f["rows_read"] for f in m["files"])
+        print(f"cleaned {len(m['files'])} files, {read} rows in {time.perf_counter() - started:.1f} s: "
+              + ", ".join(f"{k} {v}" for k, v in m["tables"].items()) + f"; rejects {len(result.rejects)} -> {args.out}")
+        return 0
+    if args.command == "report":
+        from pipeline.report import run_report
+
+        started = time.perf_counter()
+        target = run_report(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
+                            lang=args.lang, sample_if_empty=args.sample_if_empty, run_date=args.run_date,
+                            pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty())
+        print(f"report written to {target} in {time.perf_counter() - started:.0f} s")
+        return 0
+    if args.command == "reviews":
+        raise PipelineError("per-customer reviews are not built yet (issue 3)")
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except PipelineError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 1

@@ -1,0 +1,129 @@
+"""One ``customer_id`` per real customer, across all four tables.
+
+Names are compared by :func:`name_key`: NFKC, invisible characters and punctuation removed,
+case-folded, Traditional script, legal-form suffixes (有限公司, Co., Ltd …) dropped. A name is
+resolved, in this order, by: an override in ``customer_aliases.yml``; the customers table (names
+and listed aliases); an exact key match with a name already resolved; a fuzzy match (rapidfuzz
+``ratio`` on the keys) at or above ``threshold``; otherwise it is a customer of its own with an id
+derived from its key, so the id is stable from run to run. Every resolution is returned, so merges
+can be listed with their score and overridden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.errors import InputError
+from pipeline.text import normalise_text
+
+FUZZY_THRESHOLD = 88.0
+_LEGAL_SUFFIXES = ("股份有限公司", "有限責任公司", "有限公司", "公司", "colimited", "coltd", "ltd", "limited",
+                   "inc", "llc", "plc", "gmbh", "corp", "corporation", "co")
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """The comparison key of a customer name (see the module docstring)."""
+    from pipeline.i18n import to_traditional
+
+    text = unicodedata.normalize("NFKC", normalise_text(str(name))).casefold()
+    key = _PUNCT.sub("", to_traditional(text))
+    changed = True
+    while changed and key:
+        changed = False
+        for suffix in _LEGAL_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix) + 1:
+                key = key[: -len(suffix)]
+                changed = True
+    return key
+
+
+def derived_id(key: str) -> str:
+    """A stable id for a customer known only by name: ``N`` + 10 hex digits of its key's SHA-1."""
+    return "N" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10].upper()
+
+
+def load_overrides(raw_dir: Path) -> dict[str, str]:
+    """``customer_aliases.yml``: ``{aliases: {name as written: canonical name or customer id}}``."""
+    path = Path(raw_dir) / "customer_aliases.yml"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    aliases = doc.get("aliases") or {}
+    if not isinstance(aliases, dict):
+        raise InputError("'aliases' must map a name to a canonical name or customer id", file=path)
+    return {str(k): str(v) for k, v in aliases.items()}
+
+
+def resolve_customers(registry: pd.DataFrame, names: pd.Series, *, overrides: dict[str, str] | None = None,
+                      threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
+    """Resolve customer names to ids.
+
+    ``registry``: customer_id, customer_name, aliases (list) — from the customers table and from
+    sales rows that carry both an id and a name. ``names``: every name written in the data
+    (repeats allowed; more frequent names are resolved first so they become the canonical ones).
+    Returns one row per distinct written name: ``name``, ``customer_id``, ``canonical_name``,
+    ``method`` (override | registry | exact | fuzzy | new) and ``score`` (0–100, fuzzy only).
+    """
+    from rapidfuzz import fuzz, process
+
+    overrides = overrides or {}
+    by_key: dict[str, tuple[str, str]] = {}       # key -> (customer_id, canonical name)
+    ids: dict[str, str] = {}                     # customer_id -> canonical name
+    for row in registry.itertuples(index=False):
+        cid, cname = str(row.customer_id), str(row.customer_name)
+        ids.setdefault(cid, cname)
+        for alias in [cname, *(row.aliases if isinstance(row.aliases, list) else [])]:
+            if alias:
+                by_key.setdefault(name_key(alias), (cid, ids[cid]))
+    counts = names[names.astype(str).str.strip() != ""].astype(str).value_counts()
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], name_key(kv[0]), kv[0]))
+    registry_keys = set(by_key)
+    out = []
+    for name, _ in ordered:
+        key = name_key(name)
+        if name in overrides:
+            target = overrides[name]
+            if target in ids:
+                cid, canonical = target, ids[target]
+            else:
+                tkey = name_key(target)
+                cid, canonical = by_key.get(tkey, (derived_id(tkey), target))
+                ids.setdefault(cid, canonical)
+            by_key.setdefault(key, (cid, canonical))
+            out.append((name, cid, canonical, "override", 100.0))
+            continue
+        if key in by_key:
+            cid, canonical = by_key[key]
+            out.append((name, cid, canonical, "registry" if key in registry_keys else "exact", 100.0))
+            continue
+        match = process.extractOne(key, list(by_key), scorer=fuzz.ratio, score_cutoff=threshold) if key else None
+        if match is not None:
+            cid, canonical = by_key[match[0]]
+            by_key[key] = (cid, canonical)
+            out.append((name, cid, canonical, "fuzzy", round(float(match[1]), 1)))
+            continue
+        cid = derived_id(key)
+        by_key[key] = (cid, name)
+        ids.setdefault(cid, name)
+        out.append((name, cid, name, "new", 100.0))
+    return pd.DataFrame(out, columns=["name", "customer_id", "canonical_name", "method", "score"])
+
+
+_TIERS = {"vip": "VIP", "重要": "VIP", "重要客戶": "VIP", "重要客户": "VIP", "key": "VIP",
+          "large": "large", "大客戶": "large", "大客户": "large", "大型": "large", "enterprise": "large",
+          "smb": "SMB", "sme": "SMB", "small": "SMB", "medium": "SMB", "中小": "SMB", "中小客戶": "SMB",
+          "中小客户": "SMB", "中小企業": "SMB", "中小企业": "SMB"}
+
+
+def normalise_tier(raw: pd.Series) -> pd.Series:
+    """``VIP`` | ``large`` | ``SMB`` from the ways exports write tiers; None when unknown."""
+    return raw.astype("string").fillna("").map(
+        lambda s: _TIERS.get(normalise_text(s).casefold())).astype("object")

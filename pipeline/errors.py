@@ -1,0 +1,31 @@
+"""Errors that reach the user as one clear message (the CLI prints them without a traceback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PipelineError(Exception):
+    """A failure the user can act on; its message is complete on its own."""
+
+
+class InputError(PipelineError):
+    """Bad input: names the file and, where they apply, the row and the column.
+
+    ``row`` is the row number a person sees in a spreadsheet (the header is row 1 of a CSV).
+    """
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 row: int | None = None, column: str | None = None):
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.column = column
+        self.detail = message
+        where = []
+        if self.file:
+            where.append(self.file)
+        if row is not None:
+            where.append(f"row {row}")
+        if column:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -1,0 +1,328 @@
+"""Reading raw exports into all-text tables, counting every physical record.
+
+Every cell is read as text (``007`` stays ``007``, a customer called ``NA`` stays ``NA``); typing is
+the cleaner's job. Each record keeps ``source_row``, the row number a person sees in a spreadsheet
+(in a CSV the header is row 1), so a reject or an error can point at it. Records that do not fit
+the header (too few or too many fields) are returned as physical rejects rather than padded or
+dropped, so the row accounting holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.schema import ALIASES, REQUIRED, alias_index, header_key
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+RAW_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
+HEADER_SCAN_ROWS = 30
+EXCEL_EPOCHS = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
+
+
+@dataclass
+class RawTable:
+    """One raw file read as text and mapped onto canonical column names."""
+
+    path: Path
+    name: str                         # path relative to the raw folder, as reports show it
+    table: str
+    frame: pd.DataFrame               # canonical columns (str) + extra columns, index = source_row
+    rows_read: int                    # physical data records, rejects included
+    physical_rejects: list[dict] = field(default_factory=list)
+    header_map: dict[str, str] = field(default_factory=dict)   # canonical -> header in the file
+    encoding: str | None = None
+    excel_epoch: pd.Timestamp | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- encodings ---------------------------------------------------------------------------------
+
+def _plausible(text: str) -> bool:
+    """Decoded text that is mostly printable and has no replacement characters."""
+    if "\ufffd" in text:
+        return False
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t") or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad <= max(2, len(sample) // 1000)
+
+
+def decode(data: bytes, *, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Decode raw bytes; returns ``(text, encoding)``.
+
+    Order: a declared ``encoding``; a byte-order mark (UTF-8, UTF-16); strict UTF-8; otherwise
+    charset-normalizer restricted to the encodings Chinese exports use, its answer checked by a
+    strict decode and a plausibility test. Never falls back to latin-1 or ``errors='replace'``,
+    which would turn GBK into mojibake without a word.
+    """
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"cannot be read as the declared encoding {encoding!r}: {exc}", file=path) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"has a UTF-16 byte-order mark but is not valid UTF-16: {exc}", file=path) from None
+    if b"\x00" in data[:4096]:
+        raise InputError("is a binary file, not a text export (NUL bytes); is it really a CSV?", file=path)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    candidates = ["gb18030", "big5", "cp1252"]
+    best = from_bytes(data[: 1 << 20], cp_isolation=candidates).best()
+    order = ([best.encoding] if best is not None else []) + candidates
+    for enc in dict.fromkeys(order):
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _plausible(text):
+            return text, enc
+    raise InputError("cannot determine the text encoding (tried UTF-8, GB18030, Big5, cp1252); "
+                     "set options.encoding for this file in sources.yml", file=path)
+
+
+# --- header detection and column mapping ------------------------------------------------------------
+
+def _match_count(cells: list[str], table: str) -> int:
+    index = alias_index(table)
+    return len({index[k] for k in (header_key(c) for c in cells if c) if k in index})
+
+
+def find_header_row(rows: list[list[str]], table: str) -> int:
+    """Index of the row among the first few that names the most canonical columns of ``table``."""
+    best, best_hits = 0, -1
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = _match_count(row, table)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def map_columns(headers: list[str], table: str, *, path: Path,
+                declared: dict[str, str] | None = None) -> dict[str, str]:
+    """canonical column -> header in the file, from ``sources.yml`` (``declared``) and the aliases.
+
+    Raises one :class:`InputError` naming the file, the columns it has and the closest alias when
+    a required column cannot be found, or when two headers claim one canonical column.
+    """
+    keys = {header_key(h): h for h in headers if h}
+    mapping: dict[str, str] = {}
+    if declared:
+        for canonical, header in declared.items():
+            if canonical not in ALIASES[table]:
+                raise InputError(f"sources.yml maps unknown column {canonical!r} for table {table!r}; "
+                                 f"known: {', '.join(ALIASES[table])}", file=path)
+            found = keys.get(header_key(str(header)))
+            if found is None:
+                raise InputError(f"sources.yml says {canonical!r} is column {header!r}, which the file does "
+                                 f"not have; it has: {', '.join(h for h in headers if h)}", file=path)
+            mapping[canonical] = found
+    index = alias_index(table)
+    claimed = set(mapping.values())
+    for key, header in keys.items():
+        canonical = index.get(key)
+        if canonical is None or header in claimed:
+            continue
+        if canonical in mapping:
+            if declared and canonical in declared:
+                continue
+            raise InputError(f"headers {mapping[canonical]!r} and {header!r} both look like {canonical!r}; "
+                             f"say which one in sources.yml", file=path, column=header)
+        mapping[canonical] = header
+        claimed.add(header)
+    for alternatives in REQUIRED[table]:
+        if not any(a in mapping for a in alternatives):
+            wanted = " or ".join(repr(a) for a in alternatives)
+            aliases = [alias for a in alternatives for alias in ALIASES[table][a]]
+            close = difflib.get_close_matches(" ".join(h for h in headers if h), aliases, n=1, cutoff=0)
+            for h in headers:
+                near = difflib.get_close_matches(str(h), aliases, n=1, cutoff=0.5)
+                if near:
+                    close = near
+                    break
+            hint = f"; the closest known header is {close[0]!r}" if close else ""
+            raise InputError(f"required column {wanted} of table {table!r} not found; the file has "
+                             f"{', '.join(repr(h) for h in headers if h) or 'no headers'}{hint}", file=path)
+    return mapping
+
+
+def _dedupe_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        h = h.strip()
+        if h in seen:
+            seen[h] += 1
+            out.append(f"{h}.{seen[h]}")
+        else:
+            seen[h] = 0
+            out.append(h)
+    return out
+
+
+def _frame(records: list[list[str]], rows: list[int], headers: list[str], mapping: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=headers, dtype="object") if records else pd.DataFrame(
+        columns=headers, dtype="object")
+    rename = {header: canonical for canonical, header in mapping.items()}
+    extras = {h: f"extra:{h}" for h in headers if h not in rename and h}
+    frame = frame.rename(columns={**rename, **extras})
+    frame = frame.loc[:, [c for c in frame.columns if c]]
+    frame.index = pd.Index(rows, name="source_row", dtype="int64")
+    return frame
+
+
+# --- the readers --------------------------------------------------------------------------------
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
+def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = None,
+                  declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable:
+    """Read a delimited text export with Python's csv module, which sees every physical record.
+
+    (pandas pads short rows with NaN and its python engine can drop a malformed-quote line without
+    a word, so the record count would not be trustworthy.)
+    """
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("is empty", file=path)
+    text, used = decode(data, path=path, encoding=encoding)
+    delim = delimiter or _sniff_delimiter(text)
+    numbered = [(i, rec) for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim),
+                                                 start=1) if any(cell.strip() for cell in rec)]
+    if not numbered:
+        raise InputError("holds no records", file=path)
+    h = find_header_row([rec for _, rec in numbered], table)
+    header_rowno, header = numbered[h]
+    headers = _dedupe_headers(header)
+    mapping = map_columns(headers, table, path=path, declared=declared)
+    records, rows, rejects = [], [], []
+    width = len(headers)
+    for rowno, rec in numbered[h + 1:]:
+        if len(rec) == width:
+            records.append(rec)
+            rows.append(rowno)
+        elif len(rec) > width and not any(c.strip() for c in rec[width:]):
+            records.append(rec[:width])       # trailing empty cells, as Excel writes them
+            rows.append(rowno)
+        else:
+            rejects.append({"source_row": rowno, "reason_code": "malformed_row",
+                            "reason": f"{len(rec)} fields where the header has {width}",
+                            "raw": delim.join(rec)})
+    frame = _frame(records, rows, headers, mapping)
+    if not len(frame) and not rejects:
+        raise InputError("has a header but no data rows", file=path)
+    return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(records) + len(rejects),
+                    physical_rejects=rejects, header_map=mapping, encoding=used)
+
+
+def _excel_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def read_excel(path: Path, name: str, table: str, *, sheet=None,
+               declared: dict[str, str] | None = None) -> RawTable:
+    """Read one sheet of an ``.xlsx`` export; the header is found among the first rows by its names."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
+        raise InputError(f"cannot be opened as an Excel workbook: {exc}", file=path) from None
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        else:
+            ws = wb[sheet]
+        epoch = EXCEL_EPOCHS[1904] if wb.epoch.year == 1904 else EXCEL_EPOCHS[1900]
+        numbered = [(i, [_excel_cell(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+    finally:
+        wb.close()
+    numbered = [(i, row) for i, row in numbered if any(c.strip() for c in row)]
+    if not numbered:
+        raise InputError(f"sheet {ws.title!r} is empty", file=path)
+    h = find_header_row([row for _, row in numbered[:HEADER_SCAN_ROWS]], table)
+    _, header = numbered[h]
+    # A merged header cell is read once, at its left end: carry its name over the empty cells it spans.
+    width = max(len(r) for _, r in numbered)
+    header = header + [""] * (width - len(header))
+    last = max((i for i, c in enumerate(header) if c.strip()), default=-1)
+    headers = _dedupe_headers(header[: last + 1])
+    mapping = map_columns(headers, table, path=path, declared=declared)
+    records, rows = [], []
+    for rowno, row in numbered[h + 1:]:
+        row = (row + [""] * len(headers))[: len(headers)]
+        records.append(row)
+        rows.append(rowno)
+    frame = _frame(records, rows, headers, mapping)
+    if not len(frame):
+        raise InputError(f"sheet {ws.title!r} has a header but no data rows", file=path)
+    return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(records),
+                    header_map=mapping, excel_epoch=epoch)
+
+
+def read_parquet(path: Path, name: str, table: str, *, declared: dict[str, str] | None = None) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(f"cannot be read as Parquet: {exc}", file=path) from None
+    raw = arrow.to_pandas()
+    headers = [str(c) for c in raw.columns]
+    mapping = map_columns(headers, table, path=path, declared=declared)
+    text = raw.apply(lambda col: col.map(_excel_cell)) if len(raw) else raw.astype("object")
+    text.columns = headers
+    frame = _frame(text.values.tolist(), list(range(1, len(raw) + 1)), headers, mapping)
+    if not len(frame):
+        raise InputError("has no data rows", file=path)
+    return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(frame), header_map=mapping)
+
+
+def read_raw(path: Path, name: str, table: str, options: dict | None = None,
+             declared: dict[str, str] | None = None) -> RawTable:
+    """Read any supported raw file as text, by its suffix."""
+    options = options or {}
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return read_csv_text(path, name, table, encoding=options.get("encoding"), declared=declared,
+                             delimiter=options.get("delimiter"))
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(path, name, table, sheet=options.get("sheet"), declared=declared)
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(path, name, table, declared=declared)
+    raise InputError(f"unsupported file type {suffix!r}; use CSV, .xlsx or Parquet", file=path)

@@ -1,0 +1,131 @@
+"""The main job: clean what is in the raw folder, execute the chapter notebooks, render the report.
+
+Notebooks run through papermill with parameters that are validated first (only names a notebook
+declares, only strings, a period that parses), each in its own kernel, into a temporary folder;
+the finished report replaces ``reports/<period>/`` in one rename, so a failed run never leaves a
+half-written or stale report there. A failed notebook is kept under ``reports/.failed/`` for
+inspection and named in the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+import os
+import shutil
+from pathlib import Path
+
+from pipeline import __version__, i18n
+from pipeline.atomic import atomic_dir
+from pipeline.errors import PipelineError
+
+NOTEBOOK_DIR = Path(os.environ.get("AFTERCARE_NOTEBOOKS", Path(__file__).resolve().parents[1] / "notebooks"))
+CHAPTERS = ["01_data_quality.ipynb", "02_service.ipynb", "03_customer_value.ipynb", "04_lifecycle.ipynb",
+            "05_conclusions.ipynb"]
+KERNEL = "python3"
+
+
+def has_raw_data(raw_dir: Path) -> bool:
+    from pipeline.read import RAW_SUFFIXES
+
+    return raw_dir.is_dir() and any(p.suffix.lower() in RAW_SUFFIXES for p in raw_dir.rglob("*") if p.is_file())
+
+
+def validate_parameters(notebook: Path, parameters: dict[str, str]) -> dict[str, str]:
+    """Only identifiers the notebook's parameters cell declares, and only string values.
+
+    papermill escapes values but writes names verbatim into the injected cell, so a crafted
+    name would run as code: names are checked before any kernel starts.
+    """
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    for name, value in parameters.items():
+        if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+            raise PipelineError(f"parameter name {name!r} is not a plain identifier")
+        if name not in declared:
+            raise PipelineError(f"{notebook.name} does not declare a parameter {name!r}")
+        if not isinstance(value, str):
+            raise PipelineError(f"parameter {name!r} must be a string, got {type(value).__name__}")
+    return parameters
+
+
+def _first_error(executed: Path) -> str:
+    import nbformat
+
+    try:
+        book = nbformat.read(executed, as_version=4)
+    except Exception:  # the notebook may not have been written at all
+        return "no output"
+    for i, cell in enumerate(book.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {i} ({out.get('ename')}: {out.get('evalue')})"
+    return "unknown cell"
+
+
+def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], failed_dir: Path) -> Path:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    validate_parameters(notebook, parameters)
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+                                   progress_bar=False, cwd=str(output.parent), log_output=False)
+    except PapermillExecutionError:
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        kept = failed_dir / notebook.name
+        if output.exists():
+            shutil.copyfile(output, kept)
+        raise PipelineError(f"notebook {notebook.name} failed in {_first_error(kept)}; the executed notebook "
+                            f"is kept at {kept}") from None
+    return output
+
+
+def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
+               lang: str = "en", sample_if_empty: bool = False, run_date=None, pdf: bool = True,
+               sources_file=None, progress: bool = False) -> Path:
+    """Clean, analyse and render; returns the report folder ``reports_dir/<period>``."""
+    from pipeline.chapter import resolve_period
+    from pipeline.clean import clean, load_processed, write_processed
+    from pipeline.render import render_report
+
+    raw_dir, processed_dir, reports_dir = Path(raw_dir), Path(processed_dir), Path(reports_dir)
+    i18n.check_language(lang)
+    if not has_raw_data(raw_dir):
+        if not sample_if_empty:
+            raise PipelineError(f"{raw_dir}: no raw exports (CSV, .xlsx, Parquet); put your exports there or run "
+                                f"`python -m pipeline sample-data --out {raw_dir}`")
+        from pipeline.sample_data import write_sample
+
+        write_sample(raw_dir)
+    run_date = dt.date.fromisoformat(str(run_date)) if run_date else dt.date.today()
+    result = clean(raw_dir, sources_file=sources_file, run_date=run_date)
+    write_processed(result, processed_dir)
+    data = load_processed(processed_dir)
+    chosen = resolve_period(data, period, start, end)
+    target = reports_dir / chosen.label
+    failed_dir = reports_dir / ".failed" / chosen.label
+    with atomic_dir(target) as tmp:
+        executed_dir = tmp / "notebooks"
+        executed_dir.mkdir()
+        parameters = {"processed_dir": str(processed_dir.resolve()), "out_dir": str(tmp.resolve()),
+                      "period": chosen.label if chosen.kind != "custom" else "",
+                      "start": chosen.start.date().isoformat() if chosen.kind == "custom" else "",
+                      "end": chosen.end.date().isoformat() if chosen.kind == "custom" else "", "lang": lang}
+        executed = []
+        chapters = CHAPTERS
+        if progress:
+            from tqdm.auto import tqdm
+            chapters = tqdm(CHAPTERS, desc="notebooks", unit="nb")
+        for name in chapters:
+            executed.append(execute_chapter(NOTEBOOK_DIR / name, executed_dir / name, parameters, failed_dir))
+        meta = {"title": i18n.t("doc.title", lang), "subtitle": chosen.label,
+                "organisation": i18n.t("doc.organisation", lang), "run_date": run_date.isoformat(),
+                "version": __version__, "parameters": {**parameters, "processed_dir": str(processed_dir),
+                                                       "out_dir": str(target), "run_date": run_date.isoformat()},
+                "inputs": [{"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
+                            "rows_kept": f["rows_kept"]} for f in result.manifest["files"]]}
+        render_report(executed, tmp, lang=lang, meta=meta, pdf=pdf)
+    shutil.rmtree(failed_dir, ignore_errors=True)
+    return target

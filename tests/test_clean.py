@@ -1,0 +1,152 @@
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline.clean import clean, load_processed, write_processed
+from pipeline.errors import InputError
+from tests.conftest import write_csv
+
+HEADER_HANT = "派單號,報修時間,到場時間,完成時間,客戶名稱,服務級別,機型,故障現象,故障原因,上門次數\n"
+ROWS = [
+    "D1,2009.01.08 10:00,2009.01.08 13:00,2009.01.08 18:00,中國銀行杭州分行,5*9,7979Q7C,硬盤黃燈常亮,硬盤損壞,1",
+    "D2,2009/1/9 11:00,2009/1/9 12:00,2009/1/10 12:00,東方紅網吧,7x24x4,8840CFG,開機無顯,\"主板,內存皆損壞\",2",
+]
+
+
+def _dispatch_file(tmp_path, name="dispatches.csv", rows=ROWS, encoding="utf-8", header=HEADER_HANT):
+    return write_csv(tmp_path / name, header + "\n".join(rows) + "\n", encoding)
+
+
+def test_typed_values_codes_and_row_numbers(tmp_path):
+    _dispatch_file(tmp_path)
+    result = clean(tmp_path, run_date="2026-11-29")
+    d = result.tables["dispatches"].set_index("ticket_id")
+    assert d.loc["D1", "reported_at"] == pd.Timestamp("2009-01-08 10:00")
+    assert d.loc["D2", "closed_at"] == pd.Timestamp("2009-01-10 12:00")
+    assert d.loc["D1", "service_level"] == "5x9" and d.loc["D2", "service_level"] == "7x24x4"
+    assert (d.loc["D1", "machine_type"], d.loc["D1", "machine_model"]) == ("7979", "Q7C")
+    assert d.loc["D2", "cause_codes"] == ["MOTHERBOARD", "MEMORY"]
+    assert d.loc["D2", "symptom_code"] == "NO_DISPLAY"
+    assert bool(d.loc["D1", "first_time_fix"]) and not bool(d.loc["D2", "first_time_fix"])
+    assert d["source_row"].tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gb18030", "big5"])
+def test_encodings_are_detected(tmp_path, encoding):
+    header, rows = HEADER_HANT, ROWS
+    if encoding == "gb18030":   # mainland files are written in Simplified
+        from pipeline.i18n import to_simplified
+        header, rows = to_simplified(header), [to_simplified(r) for r in rows]
+    if encoding == "utf-16":    # Excel's "Unicode text" is tab-separated
+        header, rows = header.replace(",", "\t"), [r.replace(",", "\t").replace('"主板\t內存皆損壞"', "主板,內存皆損壞")
+                                                    for r in rows]
+    _dispatch_file(tmp_path, rows=rows, header=header, encoding=encoding)
+    result = clean(tmp_path, run_date="2026-11-29")
+    d = result.tables["dispatches"].set_index("ticket_id")
+    assert len(d) == 2
+    assert d.loc["D1", "symptom_code"] == "HDD_AMBER"
+    assert d.loc["D2", "cause_codes"] == ["MOTHERBOARD", "MEMORY"]
+    assert result.manifest["files"][0]["encoding"] in {encoding, "utf-8-sig" if encoding == "utf-8-sig" else encoding}
+
+
+def test_every_row_is_accounted_for(tmp_path):
+    rows = ROWS + [
+        ROWS[0],                                                              # exact duplicate
+        "D3,2008.13.45 10:00,,,中國銀行杭州分行,5*9,7979Q7C,藍屏,主板故障,1",           # bad date
+        "D4,2009.01.08 10:00,,2009.01.07 10:00,東方紅網吧,5*9,7979Q7C,藍屏,主板故障,1",  # closed before reported
+        "D5,2009.01.08 10:00,,,,5*9,7979Q7C,藍屏,主板故障,1",                          # no customer
+        "D6,2009.01.08 10:00,,",                                              # short record
+        "D7,2009.01.08 10:00,,,甲,5*9,7979Q7C,藍屏,主板故障,two",                       # bad number
+    ]
+    _dispatch_file(tmp_path, rows=rows)
+    result = clean(tmp_path, run_date="2026-11-29")
+    f = result.manifest["files"][0]
+    assert (f["rows_read"], f["rows_kept"], f["rows_rejected"], f["duplicates"]) == (8, 2, 5, 1)
+    assert f["rejected_by_reason"] == {"bad_date": 1, "bad_number": 1, "closed_before_reported": 1,
+                                       "malformed_row": 1, "missing_customer": 1}
+    rejects = result.rejects.set_index("source_row")
+    assert rejects.loc[5, "reason_code"] == "bad_date"
+    assert "reported_at" in rejects.loc[5, "reason"] and "2008.13.45" in rejects.loc[5, "reason"]
+    assert json.loads(rejects.loc[5, "raw"])["報修時間"] == "2008.13.45 10:00"
+    assert rejects.loc[8, "reason_code"] == "malformed_row"
+
+
+def test_same_ticket_conflicting_content_keeps_the_latest_version(tmp_path):
+    rows = ["D1,2009.01.08 10:00,,,甲,5*9,7979Q7C,藍屏,,1",
+            "D1,2009.01.08 10:00,2009.01.08 12:00,2009.01.08 15:00,甲,5*9,7979Q7C,藍屏,主板故障,1",
+            "D1,2009-01-08 10:00,2009-01-08 12:00,2009-01-08 15:00,甲,5x9,7979Q7C,藍屏,主板故障,1"]
+    _dispatch_file(tmp_path, rows=rows)
+    result = clean(tmp_path, run_date="2026-11-29")
+    d = result.tables["dispatches"]
+    assert len(d) == 1 and d.iloc[0]["closed_at"] == pd.Timestamp("2009-01-08 15:00")
+    f = result.manifest["files"][0]
+    assert f["duplicates"] == 1 and f["rejected_by_reason"] == {"superseded": 1}
+
+
+def test_missing_required_column_is_one_clear_error(tmp_path):
+    write_csv(tmp_path / "dispatches.csv", "派單號,客戶名稱\nD1,甲\n")
+    with pytest.raises(InputError) as err:
+        clean(tmp_path)
+    message = str(err.value)
+    assert "dispatches.csv" in message and "reported_at" in message and "'客戶名稱'" in message
+
+
+def test_unknown_table_empty_and_header_only_files(tmp_path):
+    write_csv(tmp_path / "stuff.csv", "a,b\n1,2\n")
+    with pytest.raises(InputError, match="cannot tell which table"):
+        clean(tmp_path)
+    (tmp_path / "stuff.csv").unlink()
+    write_csv(tmp_path / "sales.csv", "")
+    with pytest.raises(InputError, match="is empty"):
+        clean(tmp_path)
+    write_csv(tmp_path / "sales.csv", "Order No,Order Date,Customer,Amount\n")
+    with pytest.raises(InputError, match="no data rows"):
+        clean(tmp_path)
+
+
+def test_excel_header_below_a_title_and_real_dates(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Sales export 2009"])
+    ws.append([])
+    ws.append(["Order No", "Order Date", "Customer No", "Customer", "Qty", "Unit Price", "Amount"])
+    import datetime as dt
+    ws.append(["S1", dt.datetime(2009, 1, 8), "C1", "甲", 2, 100.0, 200.0])
+    ws.append(["R1", dt.datetime(2009, 1, 9), "C1", "甲", -1, 100.0, -100.0])
+    ws.append(["合計", None, None, None, None, None, 100.0])
+    wb.save(tmp_path / "sales.xlsx")
+    result = clean(tmp_path, run_date="2026-11-29")
+    s = result.tables["sales"].set_index("order_id")
+    assert s.loc["S1", "order_date"] == pd.Timestamp("2009-01-08")
+    assert s.loc["S1", "source_row"] == 4
+    assert bool(s.loc["R1", "is_return"]) and not bool(s.loc["S1", "is_return"])
+    assert result.manifest["files"][0]["rejected_by_reason"] == {"total_row": 1}
+
+
+def test_text_stays_text(tmp_path):
+    write_csv(tmp_path / "customers.csv", "Customer ID,Customer Name,Tier\n007,NA,VIP\n")
+    result = clean(tmp_path)
+    c = result.tables["customers"]
+    assert c.iloc[0][["customer_id", "customer_name", "tier"]].tolist() == ["007", "NA", "VIP"]
+
+
+def test_written_tables_round_trip_and_replace_atomically(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    raw.mkdir()
+    _dispatch_file(raw)
+    write_processed(clean(raw, run_date="2026-11-29"), out)
+    data = load_processed(out)
+    assert data["dispatches"]["cause_codes"].tolist() == [["DISK_PHYSICAL"], ["MOTHERBOARD", "MEMORY"]]
+    first = (out / "dispatches.parquet").read_bytes()
+    write_processed(clean(raw, run_date="2026-11-29"), out)
+    assert (out / "dispatches.parquet").read_bytes() == first           # same inputs, same bytes
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_raw_files_are_not_modified(tmp_path):
+    path = _dispatch_file(tmp_path)
+    before = path.read_bytes()
+    clean(tmp_path)
+    assert path.read_bytes() == before

@@ -1,0 +1,33 @@
+import pandas as pd
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.period import latest_complete_quarter, parse_period
+
+
+def test_period_forms():
+    q = parse_period("2024Q3")
+    assert (q.start, q.end, q.label) == (pd.Timestamp("2024-07-01"), pd.Timestamp("2024-09-30"), "2024Q3")
+    assert parse_period("2024H1").end == pd.Timestamp("2024-06-30")
+    assert parse_period("2024-02").end == pd.Timestamp("2024-02-29")
+    assert parse_period("2024").label == "2024"
+    assert parse_period(start="2024-07-01", end="2024-09-30").end == pd.Timestamp("2024-09-30")
+    assert q.previous().label == "2024Q2" and q.year_earlier().label == "2023Q3"
+    assert parse_period("2024Q1").previous().label == "2023Q4"
+
+
+def test_period_contains_whole_last_day():
+    q = parse_period("2024Q3")
+    s = pd.Series(pd.to_datetime(["2024-06-30 23:59", "2024-07-01 00:00", "2024-09-30 23:00", "2024-10-01 00:00"]))
+    assert q.contains(s).tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize("bad", ["2024Q5", "24Q1", "2024-13", "next quarter", "2024Q1; rm -rf /"])
+def test_bad_periods_are_refused(bad):
+    with pytest.raises(PipelineError):
+        parse_period(bad)
+
+
+def test_latest_complete_quarter():
+    assert latest_complete_quarter(pd.Timestamp("2009-12-31")).label == "2009Q4"
+    assert latest_complete_quarter(pd.Timestamp("2009-12-30 10:00")).label == "2009Q3"
