@@ -27,10 +27,11 @@ def data_end(data: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return max(candidates).normalize()
 
 
-def resolve_period(data, period: str = "", start: str = "", end: str = "") -> Period:
+def resolve_period(data, period: str = "", start: str = "", end: str = "", run_date=None) -> Period:
+    """The chosen period, or by default the latest complete quarter of the data as of ``run_date``."""
     if period or start or end:
         return parse_period(period or None, start=start or None, end=end or None)
-    return latest_complete_quarter(data_end(data))
+    return latest_complete_quarter(data_end(data), run_date)
 
 
 @dataclass
@@ -79,8 +80,9 @@ def open_chapter(processed_dir: str, out_dir: str, period: str = "", start: str 
 
     i18n.check_language(lang)
     data = load_processed(processed_dir)
-    chosen = resolve_period(data, period, start, end)
+    manifest = load_manifest(processed_dir)
+    chosen = resolve_period(data, period, start, end, manifest.get("run_date"))
     out = Path(out_dir)
     reportkit.setup(out, lang)
-    return Chapter(data=data, manifest=load_manifest(processed_dir), period=chosen, lang=lang, out_dir=out,
+    return Chapter(data=data, manifest=manifest, period=chosen, lang=lang, out_dir=out,
                    params={"processed_dir": processed_dir, "period": chosen.label, "lang": lang})

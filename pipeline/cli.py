@@ -37,25 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
         "customer and contract exports."))
     parser.add_argument("--version", action="version", version=f"aftercare {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    # --debug is accepted after the subcommand too; SUPPRESS keeps a subcommand from resetting it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("sample-data", help="write realistic sample raw exports and their truth.json")
+    p = sub.add_parser("sample-data", parents=[common], help="write realistic sample raw exports and their truth.json")
     p.add_argument("--out", default="data/raw", help="folder to write into")
     p.add_argument("--seed", type=int, default=20090108, help="random seed (same seed, same bytes)")
     p.add_argument("--customers", type=int, default=300, help="number of customers")
     p.add_argument("--sla-breach-effect", type=float, default=-0.9,
                    help="planted log-odds effect of one SLA breach on contract renewal (0 = none)")
 
-    p = sub.add_parser("clean", help="clean raw exports into processed Parquet tables and a manifest")
+    p = sub.add_parser("clean", parents=[common], help="clean raw exports into processed Parquet tables and a manifest")
     p.add_argument("--raw", default="data/raw")
     p.add_argument("--out", default="data/processed")
     p.add_argument("--sources", default=None)
     p.add_argument("--engine", default="pandas", choices=["pandas"])
     p.add_argument("--run-date", default=None)
 
-    p = sub.add_parser("report", help="clean what changed, run the chapter notebooks and render HTML and PDF")
+    p = sub.add_parser("report", parents=[common], help="clean what changed, run the chapter notebooks and render HTML and PDF")
     _period_args(p)
-    p = sub.add_parser("reviews", help="per-customer service reviews for the customers due in the period")
+    p = sub.add_parser("reviews", parents=[common], help="per-customer service reviews for the customers due in the period")
     _period_args(p)
     return parser
 

@@ -92,8 +92,15 @@ def parse_period(text: str | None = None, *, start: str | None = None, end: str 
     raise PipelineError(f"period {text!r} is not one of 2024, 2024H1, 2024Q3, 2024-07 (or give START and END)")
 
 
-def latest_complete_quarter(last_date: pd.Timestamp) -> Period:
-    """The last quarter that ends on or before ``last_date`` (the data's last day)."""
+def latest_complete_quarter(last_date: pd.Timestamp, run_date=None) -> Period:
+    """The latest quarter with data that is over.
+
+    The quarter holding the data's last day counts when it ended before ``run_date`` (no more
+    data can arrive for it); otherwise, or when ``run_date`` is not given and the data stops
+    before the quarter's last day, the quarter before it.
+    """
     last = pd.Timestamp(last_date).normalize()
     q = _make("quarter", pd.Timestamp(last.year, (last.month - 1) // 3 * 3 + 1, 1))
+    if run_date is not None:
+        return q if q.end < pd.Timestamp(run_date).normalize() else q.previous()
     return q if q.end <= last else q.previous()

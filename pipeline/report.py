@@ -23,6 +23,7 @@ NOTEBOOK_DIR = Path(os.environ.get("AFTERCARE_NOTEBOOKS", Path(__file__).resolve
 CHAPTERS = ["01_data_quality.ipynb", "02_service.ipynb", "03_customer_value.ipynb", "04_lifecycle.ipynb",
             "05_conclusions.ipynb"]
 KERNEL = "python3"
+CELL_TIMEOUT_SECONDS = 900
 
 
 def has_raw_data(raw_dir: Path) -> bool:
@@ -71,7 +72,10 @@ def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], fa
     validate_parameters(notebook, parameters)
     try:
         papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
-                                   progress_bar=False, cwd=str(output.parent), log_output=False)
+                                   progress_bar=False, cwd=str(output.parent), log_output=False,
+                                   execution_timeout=CELL_TIMEOUT_SECONDS,
+                                   # the kernel's own start-up chatter is not the user's business
+                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError:
         failed_dir.mkdir(parents=True, exist_ok=True)
         kept = failed_dir / notebook.name
@@ -80,6 +84,41 @@ def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], fa
         raise PipelineError(f"notebook {notebook.name} failed in {_first_error(kept)}; the executed notebook "
                             f"is kept at {kept}") from None
     return output
+
+
+def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | None = None) -> list[Path]:
+    """Execute notebooks in parallel processes (one kernel each), results in the order given.
+
+    Separate processes, absolute paths and distinct output files: papermill's ``cwd`` is not
+    thread-safe and kernel launches race under threads (papermill #473, #239).
+    """
+    import concurrent.futures as cf
+    import multiprocessing
+
+    for notebook, _, parameters, _ in jobs:      # before any kernel starts
+        validate_parameters(notebook, parameters)
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) <= 1:
+        return [execute_chapter(*job) for job in jobs]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(jobs), desc="notebooks", unit="nb")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(execute_chapter, *job) for job in jobs]
+        try:
+            for future in cf.as_completed(futures):
+                future.result()
+                if bar is not None:
+                    bar.update()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+    return [f.result() for f in futures]
 
 
 def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
@@ -103,7 +142,7 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
     result = clean(raw_dir, sources_file=sources_file, run_date=run_date)
     write_processed(result, processed_dir)
     data = load_processed(processed_dir)
-    chosen = resolve_period(data, period, start, end)
+    chosen = resolve_period(data, period, start, end, run_date)
     target = reports_dir / chosen.label
     failed_dir = reports_dir / ".failed" / chosen.label
     with atomic_dir(target) as tmp:
@@ -113,13 +152,8 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
                       "period": chosen.label if chosen.kind != "custom" else "",
                       "start": chosen.start.date().isoformat() if chosen.kind == "custom" else "",
                       "end": chosen.end.date().isoformat() if chosen.kind == "custom" else "", "lang": lang}
-        executed = []
-        chapters = CHAPTERS
-        if progress:
-            from tqdm.auto import tqdm
-            chapters = tqdm(CHAPTERS, desc="notebooks", unit="nb")
-        for name in chapters:
-            executed.append(execute_chapter(NOTEBOOK_DIR / name, executed_dir / name, parameters, failed_dir))
+        jobs = [(NOTEBOOK_DIR / name, executed_dir / name, parameters, failed_dir) for name in CHAPTERS]
+        executed = execute_all(jobs, progress=progress)
         meta = {"title": i18n.t("doc.title", lang), "subtitle": chosen.label,
                 "organisation": i18n.t("doc.organisation", lang), "run_date": run_date.isoformat(),
                 "version": __version__, "parameters": {**parameters, "processed_dir": str(processed_dir),

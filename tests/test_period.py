@@ -31,3 +31,10 @@ def test_bad_periods_are_refused(bad):
 def test_latest_complete_quarter():
     assert latest_complete_quarter(pd.Timestamp("2009-12-31")).label == "2009Q4"
     assert latest_complete_quarter(pd.Timestamp("2009-12-30 10:00")).label == "2009Q3"
+
+
+def test_latest_complete_quarter_as_of_the_run_date():
+    # data ending on 30 December: the quarter is over once the run date is past its end
+    assert latest_complete_quarter(pd.Timestamp("2009-12-30"), run_date="2026-11-29").label == "2009Q4"
+    # data running into the current quarter: that quarter is not complete yet
+    assert latest_complete_quarter(pd.Timestamp("2026-11-20"), run_date="2026-11-29").label == "2026Q3"
