@@ -1,0 +1,175 @@
+"""Service-level clocks on hand-worked cases. July 2024: Mon 1, Fri 5, Sat 6, Sun 7, Mon 8, Tue 9."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.sla import (DEFAULT_TARGETS, business_hours_between, received_at, response_deadline, sla_compliance,
+                          sla_flags, wilson_interval)
+
+T = pd.Timestamp
+
+
+def deadline(when, level, **kw):
+    return response_deadline(pd.Series([T(when)]), pd.Series([level]), **kw).iloc[0]
+
+
+# --------------------------------------------------------------------------- 5x9 deadline
+@pytest.mark.parametrize("reported, due", [
+    ("2024-07-01 10:00", "2024-07-02 18:00"),   # Monday in hours -> Tuesday 18:00
+    ("2024-07-05 17:55", "2024-07-08 18:00"),   # Friday 17:55 -> Monday 18:00 (across the weekend)
+    ("2024-07-05 18:30", "2024-07-09 18:00"),   # Friday 18:30 -> received Mon 09:00 -> Tuesday 18:00
+    ("2024-07-05 18:00", "2024-07-09 18:00"),   # 18:00 sharp is after closing
+    ("2024-07-05 09:00", "2024-07-08 18:00"),   # 09:00 sharp is inside
+    ("2024-07-06 11:00", "2024-07-09 18:00"),   # Saturday -> received Mon 09:00 -> Tuesday 18:00
+    ("2024-07-07 23:59", "2024-07-09 18:00"),   # Sunday night, same
+    ("2024-07-09 00:00", "2024-07-10 18:00"),   # midnight Tue -> received Tue 09:00 -> Wed 18:00
+    ("2024-07-08 07:30", "2024-07-09 18:00"),   # before opening Mon -> received Mon 09:00
+])
+def test_5x9_deadline(reported, due):
+    assert deadline(reported, "5x9") == T(due)
+
+
+def test_5x9_deadline_across_holidays():
+    hol = ["2024-07-08"]   # Monday holiday
+    assert deadline("2024-07-05 17:55", "5x9", holidays=hol) == T("2024-07-09 18:00")
+    assert deadline("2024-07-05 18:30", "5x9", holidays=hol) == T("2024-07-10 18:00")
+    # a call on the holiday itself is received the next business day
+    assert deadline("2024-07-08 10:00", "5x9", holidays=hol) == T("2024-07-10 18:00")
+    # two-day holiday right after the receipt day (1 Oct-style)
+    assert deadline("2024-09-30 10:00", "5x9", holidays=["2024-10-01", "2024-10-02"]) == T("2024-10-03 18:00")
+
+
+def test_received_at():
+    r = received_at(pd.Series([T("2024-07-05 17:55"), T("2024-07-05 18:30"), T("2024-07-06 12:00"), pd.NaT]))
+    assert list(r.iloc[:3]) == [T("2024-07-05 17:55"), T("2024-07-08 09:00"), T("2024-07-08 09:00")]
+    assert pd.isna(r.iloc[3])
+
+
+def test_wall_clock_levels():
+    rep = pd.Series([T("2024-07-05 18:30"), T("2024-07-06 22:00"), T("2024-07-06 22:00"), T("2024-07-01 10:00"),
+                     T("2024-07-01 10:00")])
+    lvl = pd.Series(["7x24x4", "7x24x4", "7x24x8", None, "gold"])
+    due = response_deadline(rep, lvl)
+    assert due.iloc[0] == T("2024-07-05 22:30")
+    assert due.iloc[1] == T("2024-07-07 02:00")   # across midnight, weekend irrelevant
+    assert due.iloc[2] == T("2024-07-07 06:00")
+    assert due.iloc[3:].isna().all()               # unknown or missing level -> NaT
+
+
+def test_targets_are_parameters():
+    targets = {**DEFAULT_TARGETS, "7x24x4": {"clock": "wall", "hours": 2},
+               "5x9": {"clock": "business", "days": 2}}
+    assert deadline("2024-07-05 18:30", "7x24x4", targets=targets) == T("2024-07-05 20:30")
+    assert deadline("2024-07-05 17:55", "5x9", targets=targets) == T("2024-07-09 18:00")
+
+
+# --------------------------------------------------------------------------- business hours
+@pytest.mark.parametrize("start, end, hours", [
+    ("2024-07-01 10:00", "2024-07-01 12:30", 2.5),
+    ("2024-07-01 08:00", "2024-07-01 20:00", 9.0),     # clipped to 09:00-18:00
+    ("2024-07-05 17:00", "2024-07-08 10:00", 2.0),     # across the weekend
+    ("2024-07-06 10:00", "2024-07-07 15:00", 0.0),     # all weekend
+    ("2024-07-01 00:00", "2024-07-08 00:00", 45.0),    # a whole week
+    ("2024-07-05 18:30", "2024-07-09 18:00", 18.0),    # Mon + Tue
+    ("2024-07-01 12:00", "2024-07-01 10:00", -2.0),    # signed
+])
+def test_business_hours_between(start, end, hours):
+    assert business_hours_between(pd.Series([T(start)]), pd.Series([T(end)])).iloc[0] == pytest.approx(hours)
+
+
+def test_business_hours_holiday_and_missing():
+    s = pd.Series([T("2024-07-05 17:00"), T("2024-07-05 17:00"), pd.NaT])
+    e = pd.Series([T("2024-07-09 10:00"), pd.NaT, T("2024-07-09 10:00")])
+    out = business_hours_between(s, e, holidays=["2024-07-08"])
+    assert out.iloc[0] == pytest.approx(2.0)          # Fri 1h + (Mon holiday) + Tue 1h
+    assert out.iloc[1:].isna().all()
+    # other working days
+    out = business_hours_between(s.iloc[:1], e.iloc[:1], day_start=8, day_end=17)
+    assert out.iloc[0] == 0 + 9 + 2                    # Fri 17:00 is closing; Mon 9h; Tue 08-10
+
+
+# --------------------------------------------------------------------------- flags
+def _dispatches():
+    return pd.DataFrame({
+        "ticket_id": ["a", "b", "c", "d", "e", "f", "g"],
+        "customer_id": ["C1"] * 7,
+        "engineer": ["X", "X", "Y", "Y", "Y", "X", "Y"],
+        "service_level": ["5x9", "5x9", "7x24x4", "7x24x8", "7x24x4", None, "5x9"],
+        "reported_at": [T("2024-07-05 17:55"), T("2024-07-05 18:30"), T("2024-07-06 22:00"),
+                        T("2024-07-10 08:00"), T("2024-07-10 09:00"), T("2024-07-01 09:00"),
+                        T("2024-07-09 12:00")],
+        "arrived_at": [T("2024-07-08 17:00"), T("2024-07-09 19:00"), T("2024-07-07 01:00"),
+                       pd.NaT, pd.NaT, T("2024-07-01 10:00"), T("2024-07-12 10:00")],
+    })
+
+
+def test_sla_flags():
+    f = sla_flags(_dispatches(), as_of=T("2024-07-10 14:00")).set_index("ticket_id")
+    # a: Fri 17:55 -> due Mon 18:00, arrived Mon 17:00: on time; 5 min Fri + 8h Mon = 8h05
+    assert f.loc["a", "response_deadline"] == T("2024-07-08 18:00")
+    assert f.loc["a", "breached"] == False  # noqa: E712
+    assert f.loc["a", "response_hours"] == pytest.approx(8 + 5 / 60)
+    assert f.loc["a", "lateness_hours"] == 0
+    # b: due Tue 18:00, arrived Tue 19:00 -> breached by 1h; business hours Mon 9 + Tue 9 = 18
+    assert f.loc["b", "breached"] == True  # noqa: E712
+    assert f.loc["b", "lateness_hours"] == pytest.approx(1.0)
+    assert f.loc["b", "response_hours"] == pytest.approx(18.0)
+    # c: 7x24x4, Sat 22:00 -> due Sun 02:00, arrived 01:00 -> 3 wall hours, on time
+    assert f.loc["c", "response_hours"] == pytest.approx(3.0)
+    assert f.loc["c", "breached"] == False  # noqa: E712
+    # d: 7x24x8 due 16:00, not arrived, as_of 14:00 -> undecided
+    assert pd.isna(f.loc["d", "breached"]) and np.isnan(f.loc["d", "lateness_hours"])
+    # e: 7x24x4 due 13:00, not arrived at 14:00 -> breached, 1 hour late so far
+    assert f.loc["e", "breached"] == True  # noqa: E712
+    assert f.loc["e", "lateness_hours"] == pytest.approx(1.0)
+    # f: no service level -> undecided
+    assert pd.isna(f.loc["f", "breached"])
+    # g: arrival after as_of is not known yet; due Wed 18:00 > as_of -> undecided
+    assert pd.isna(f.loc["g", "breached"])
+    assert f["breached"].dtype == "boolean"
+    assert f.loc["a", "month"] == "2024-07"
+
+
+def test_sla_flags_without_as_of_leaves_open_tickets_undecided():
+    f = sla_flags(_dispatches()).set_index("ticket_id")
+    assert pd.isna(f.loc["e", "breached"])
+    assert f.loc["g", "breached"] == True  # noqa: E712   (arrived Fri 10:00 > due Wed 18:00)
+
+
+def test_sla_flags_is_row_partitionable():
+    d = _dispatches()
+    whole = sla_flags(d, as_of=T("2024-07-10 14:00"))
+    parts = pd.concat([sla_flags(d.iloc[:3], as_of=T("2024-07-10 14:00")),
+                       sla_flags(d.iloc[3:], as_of=T("2024-07-10 14:00"))])
+    pd.testing.assert_frame_equal(whole, parts)
+
+
+def test_sla_compliance():
+    f = sla_flags(_dispatches(), as_of=T("2024-07-10 14:00"))
+    c = sla_compliance(f).set_index("service_level")
+    assert list(c.index) == ["5x9", "7x24x4", "7x24x8"]
+    assert c.loc["5x9", ["dispatches", "breaches", "undecided"]].tolist() == [2, 1, 1]
+    assert c.loc["7x24x4", ["dispatches", "breaches"]].tolist() == [2, 1]
+    assert c.loc["7x24x8", ["dispatches", "undecided"]].tolist() == [0, 1]
+    assert c.loc["5x9", "breach_rate"] == 0.5
+    lo, hi = wilson_interval(1, 2)
+    assert c.loc["5x9", "ci_low"] == pytest.approx(float(lo))
+    assert np.isnan(c.loc["7x24x8", "breach_rate"])
+    e = sla_compliance(f, by="engineer", total=True).set_index("engineer")
+    assert e.loc["X", ["dispatches", "breaches"]].tolist() == [2, 1]      # a, b (f has no level)
+    assert e.loc["Y", ["dispatches", "breaches"]].tolist() == [2, 1]      # c, e
+    assert e.loc["all", ["dispatches", "breaches"]].tolist() == [4, 2]
+    t = sla_compliance(f, by="tier", customers=pd.DataFrame({"customer_id": ["C1"], "tier": ["VIP"]}))
+    assert t.iloc[0].tolist()[:3] == ["VIP", 4, 2]
+    m = sla_compliance(f, by="month")
+    assert m["month"].tolist() == ["2024-07"]
+
+
+def test_wilson_known_values():
+    # Newcombe (1998), Statistics in Medicine 17:857, table I, method 3 (score)
+    lo, hi = wilson_interval([81, 15, 0, 1], [263, 148, 20, 29])
+    np.testing.assert_allclose(lo, [0.2553, 0.0624, 0.0, 0.0061], atol=5e-5)
+    np.testing.assert_allclose(hi, [0.3662, 0.1605, 0.1611, 0.1718], atol=5e-5)
+    lo, hi = wilson_interval(0, 0)
+    assert np.isnan(lo) and np.isnan(hi)
