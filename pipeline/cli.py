@@ -96,10 +96,22 @@ def _run(args) -> int:
     return 2
 
 
+def _output_folders(args) -> list[str]:
+    """The folders a command writes to: a second run on the same folders must wait."""
+    if args.command == "clean":
+        return [args.out]
+    if args.command in ("report", "reviews"):
+        return [args.processed, args.out]
+    return []
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        from pipeline.lock import folder_lock
+
+        with folder_lock(*_output_folders(args)):
+            return _run(args)
     except PipelineError as exc:
         if args.debug:
             raise
