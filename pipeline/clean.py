@@ -10,6 +10,7 @@ manifest atomically.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pipeline import __version__
 from pipeline.atomic import atomic_dir, sha256_file
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import PipelineError
-from pipeline.parse import (DateOptions, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
+from pipeline.parse import (DateOptions, factorize_text, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
                             split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
 from pipeline.sources import Source, discover
@@ -63,6 +64,48 @@ PROCESSED_COLUMNS = {
                   "annual_fee", "renewed", "source_file", "source_row"],
 }
 REJECT_COLUMNS = ["table", "source_file", "source_row", "reason_code", "reason", "raw"]
+# Columns beyond the contract's, written when a source gives them.
+EXTRA_COLUMNS = {"dispatches": ["service_level_text", "product_series", "product_line", "events", "reassignments"],
+                 "sales": [], "customers": [], "contracts": []}
+DEFAULT_NULL_TOKENS = ("NULL", "null", "N/A", "n/a", "#N/A")
+PRODUCT_LINES_FILE = Path(__file__).with_name("data") / "product_lines.csv"
+
+
+@functools.lru_cache(maxsize=4)
+def product_lines(path: Path = PRODUCT_LINES_FILE) -> pd.DataFrame:
+    """machine type → series (x / p) and product line, from ``pipeline/data/product_lines.csv``."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.set_index("machine_type")
+
+
+def apply_null_tokens(frame: pd.DataFrame, tokens) -> pd.DataFrame:
+    """Cells whose trimmed text is a null token become empty, per canonical column.
+
+    ``tokens``: a list for every column, or ``{column: [tokens]}`` (the key ``"*"`` for the rest);
+    None means :data:`DEFAULT_NULL_TOKENS`. Tokens are matched exactly (``NA`` is a name, not a null,
+    unless a source says so).
+    """
+    if tokens is None:
+        tokens = list(DEFAULT_NULL_TOKENS)
+    per_column = tokens if isinstance(tokens, dict) else {"*": tokens}
+    out = frame
+    for column in frame.columns:
+        if column.startswith("extra:"):
+            continue
+        wanted = per_column.get(column, per_column.get("*", []))
+        wanted = {str(t) for t in (wanted or [])}
+        if not wanted:
+            continue
+        codes, uniques = factorize_text(frame[column])
+        null = np.array([u.strip() in wanted for u in uniques], dtype=bool)
+        if not null.any():
+            continue
+        hit = pd.Series(null[codes], index=frame.index)
+        if hit.any():
+            if out is frame:
+                out = frame.copy()
+            out.loc[hit, column] = ""
+    return out
 
 
 class _Reasons:
@@ -96,7 +139,13 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     """A canonical column as normalised text; absent columns are empty."""
     if column not in frame:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].astype("string").fillna("").map(normalise_text).astype(object)
+    key = (id(frame), column)
+    if key not in _TEXT_CACHE:        # several checks read one column: normalise it once per file
+        _TEXT_CACHE[key] = map_unique(frame[column], normalise_text)   # each distinct value once
+    return _TEXT_CACHE[key].copy()
+
+
+_TEXT_CACHE: dict = {}
 
 
 def _or_none(series: pd.Series) -> pd.Series:
@@ -123,15 +172,15 @@ def _total_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 def _customer(frame, reasons):
     name = _text(frame, "customer_name")
-    cid = _text(frame, "customer_id").map(normalise_key)
+    cid = _text(frame, "customer_id").pipe(map_unique, normalise_key)
     reasons.flag((name == "") & (cid == ""), "missing_customer", "customer_name")
     return _or_none(cid), _or_none(name)
 
 
-def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy):
+def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
-    ticket = _text(frame, "ticket_id").map(normalise_key)
+    ticket = _text(frame, "ticket_id").pipe(map_unique, normalise_key)
     r.flag(ticket == "", "missing_id", "ticket_id")
     reported = _dates(frame, "reported_at", r, options, run_date, required=True)
     arrived = _dates(frame, "arrived_at", r, options, run_date)
@@ -139,7 +188,11 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
     r.flag(arrived < reported, "arrived_before_reported", "arrived_at", frame.get("arrived_at"))
     r.flag(closed < reported, "closed_before_reported", "closed_at", frame.get("closed_at"))
     cid, name = _customer(frame, r)
-    level, _unknown = normalise_service_level(frame.get("service_level", pd.Series("", index=frame.index)))
+    written_level = frame.get("service_level", pd.Series("", index=frame.index))
+    if service_levels:   # options.service_levels: how this export writes levels ({"Value 2": "7x24x4"})
+        declared = {normalise_text(str(k)): str(v) for k, v in service_levels.items()}
+        written_level = _text(frame, "service_level").map(lambda v: declared.get(v, v))
+    level, _unknown = normalise_service_level(written_level)
     if "machine_type_model" in frame:
         machine = split_type_model(frame["machine_type_model"])
     else:
@@ -165,13 +218,23 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
         "engineer": _or_none(_text(frame, "engineer")), "branch": _or_none(_text(frame, "branch")),
     }, index=frame.index)
     out["first_time_fix"] = (out["visits"] == 1).astype("boolean")
+    raw_level = _text(frame, "service_level")
+    if (raw_level != "").any():
+        out["service_level_text"] = _or_none(raw_level)
+    lines = product_lines()
+    out["product_series"] = out["machine_type"].map(lines["series"]).where(lambda v: v.notna() & (v != ""), None)
+    out["product_line"] = out["machine_type"].map(lines["product_line"]).where(lambda v: v.notna() & (v != ""), None)
+    for column in ("events", "reassignments"):
+        if f"extra:{column}" in frame:
+            values, _bad = parse_numbers(frame[f"extra:{column}"])
+            out[column] = pd.array(values.round(), dtype="Int64")
     return out, r
 
 
-def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C",)):
+def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C",), currency=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["order_id", "customer_name", "customer_id"]), "total_row", None)
-    order = _text(frame, "order_id").map(normalise_key)
+    order = _text(frame, "order_id").pipe(map_unique, normalise_key)
     r.flag(order == "", "missing_id", "order_id")
     date = _dates(frame, "order_date", r, options, run_date, required=True)
     cid, name = _customer(frame, r)
@@ -194,11 +257,13 @@ def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C"
         is_return |= order.str.startswith(prefixes)
     out = pd.DataFrame({
         "order_id": order, "line_no": _or_none(_text(frame, "line_no")), "customer_id": cid, "customer_name": name,
-        "order_date": date, "product_id": _or_none(_text(frame, "product_id").map(normalise_key)),
+        "order_date": date, "product_id": _or_none(_text(frame, "product_id").pipe(map_unique, normalise_key)),
         "product_name": _or_none(_text(frame, "product_name")),
         "product_category": _or_none(_text(frame, "product_category")),
         "quantity": numbers["quantity"], "unit_price": numbers["unit_price"], "discount": discount,
-        "amount": amount.round(2), "currency": _or_none(_text(frame, "currency")),
+        "amount": amount.round(2),
+        "currency": _or_none(_text(frame, "currency")).fillna(currency) if currency else _or_none(
+            _text(frame, "currency")),
         "channel": _or_none(_text(frame, "channel")), "is_return": is_return.fillna(False).astype(bool),
     }, index=frame.index)
     return out, r
@@ -219,7 +284,7 @@ def clean_customer_rows(frame, options, run_date):
 def clean_contract_rows(frame, options: DateOptions, run_date):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["contract_id", "customer_name"]), "total_row", None)
-    contract = _text(frame, "contract_id").map(normalise_key)
+    contract = _text(frame, "contract_id").pipe(map_unique, normalise_key)
     r.flag(contract == "", "missing_id", "contract_id")
     cid, name = _customer(frame, r)
     start = _dates(frame, "start_date", r, options, None, required=True)
@@ -253,12 +318,23 @@ def _raw_json(raw: RawTable, rows: pd.Index) -> list[str]:
 
 def clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     """Type one raw file's rows. Returns ``(kept, rejects)``; needs nothing from other rows or files."""
+    _TEXT_CACHE.clear()
+    try:
+        return _clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
+    finally:
+        _TEXT_CACHE.clear()
+
+
+def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     options = _date_options(source, raw)
-    frame = raw.frame
+    frame = apply_null_tokens(raw.frame, source.options.get("null_tokens"))
     if source.table == "dispatches":
-        out, r = clean_dispatch_rows(frame, options, run_date, taxonomy)
+        out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"))
     elif source.table == "sales":
-        out, r = clean_sales_rows(frame, options, run_date, source.options.get("return_prefixes", ("C", "R")))
+        prefixes = source.options.get("return_prefixes", ("C", "R"))
+        if isinstance(prefixes, str):
+            prefixes = [prefixes]
+        out, r = clean_sales_rows(frame, options, run_date, prefixes, currency=source.options.get("currency"))
     elif source.table == "customers":
         out, r = clean_customer_rows(frame, options, run_date)
     else:
@@ -287,9 +363,16 @@ UPDATE_STAMP = {"dispatches": ["closed_at", "arrived_at", "reported_at"], "contr
 
 
 def _content_hash(frame: pd.DataFrame) -> np.ndarray:
-    cols = [c for c in frame.columns if c not in ("source_file", "source_row", "_raw_hash")]
-    as_text = frame[cols].astype(str)
-    return pd.util.hash_pandas_object(as_text, index=False).values
+    # service_level_text is the level as written: two spellings of one level are the same content
+    cols = [c for c in frame.columns if c not in ("source_file", "source_row", "_raw_hash", "service_level_text")]
+    part = frame[cols].copy()
+    for c in cols:   # lists (cause codes, parts) are not hashable: join them; the rest hashes as it is
+        if part[c].dtype == object and part[c].map(type).eq(list).any():
+            part[c] = part[c].map(lambda v: "\x1f".join(v) if isinstance(v, list) else v)
+    try:
+        return pd.util.hash_pandas_object(part, index=False).values
+    except TypeError:
+        return pd.util.hash_pandas_object(part.astype(str), index=False).values
 
 
 def deduplicate(table: str, kept: pd.DataFrame):
@@ -305,6 +388,8 @@ def deduplicate(table: str, kept: pd.DataFrame):
     dropped = kept[exact]
     kept = kept[~exact]
     keys = [k for k in KEYS[table] if k in kept and kept[k].notna().any()]
+    if table == "sales" and "line_no" not in keys:
+        keys = []   # without line numbers an invoice's lines share its id: only exact copies are duplicates
     rejects = []
     if keys:
         kept = kept.assign(_content=_content_hash(kept))
@@ -381,6 +466,9 @@ def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
         pd.DataFrame(columns=["customer_id", "customer_name"])
     new = seen[~seen["customer_id"].isin(known["customer_id"])]
     customers = pd.concat([known[["customer_id", "customer_name"]], new], ignore_index=True)
+    # a customer known only by its id (an export without names) is named by its id
+    customers["customer_name"] = customers["customer_name"].where(customers["customer_name"].notna(),
+                                                                  customers["customer_id"])
     aliases = resolution.groupby("customer_id")["name"].agg(list)
     listed = (attrs.set_index("customer_id")["aliases"] if attrs is not None else pd.Series(dtype=object))
     customers["aliases"] = [sorted(set((listed.get(c) if isinstance(listed.get(c), list) else []) +
@@ -403,26 +491,96 @@ class CleanResult:
     customer_names: pd.DataFrame
     manifest: dict
     warnings: list[str] = field(default_factory=list)
+    cache_dir: Path | None = None                              # where reused per-file parts were read
+    cache_keys: list[str] = field(default_factory=list)        # every part this result uses
+    cache_new: dict = field(default_factory=dict)              # key -> (kept, rejects, meta) cleaned now
 
 
-def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None) -> CleanResult:
-    """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`)."""
+# --- incremental: per-file parts cached by content ----------------------------------------------------
+
+CACHE_DIR_NAME = ".cache"
+# the modules a file's cleaned part depends on: editing one of them invalidates the cache
+CACHED_CODE = ("clean.py", "read.py", "parse.py", "eventlog.py", "schema.py", "text.py", "taxonomy.py",
+               "sources.py")
+
+
+def _file_digest(path: Path) -> str:
+    return sha256_file(path) if path.exists() else ""
+
+
+def cache_key(source: Source, file_sha: str, *, run_date, taxonomy_path) -> str:
+    """What a file's cleaned part depends on: its bytes, its settings, the program and the rules."""
+    import hashlib
+
+    parts = {"sha256": file_sha, "version": __version__, "name": source.name, "table": source.table,
+             "columns": source.columns, "options": source.options, "run_date": str(run_date),
+             "taxonomy": _file_digest(Path(taxonomy_path)), "product_lines": _file_digest(PRODUCT_LINES_FILE),
+             "code": [_file_digest(Path(__file__).with_name(m)) for m in CACHED_CODE]}
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return f"{file_sha[:16]}-{hashlib.sha256(blob).hexdigest()[:16]}"
+
+
+def _cache_load(cache_dir: Path | None, key: str):
+    if cache_dir is None or not (cache_dir / f"{key}.json").exists():
+        return None
+    try:
+        meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        kept = pd.read_parquet(cache_dir / f"{key}.parquet")
+        rejects = pd.read_parquet(cache_dir / f"{key}.rejects.parquet")
+    except Exception:   # a damaged cache entry is cleaned again, never trusted
+        return None
+    for col in ("cause_codes", "parts_sent", "parts_used", "aliases"):
+        if col in kept:
+            kept[col] = kept[col].map(lambda v: list(v) if v is not None else [])
+    return kept, rejects, meta
+
+
+def _cache_write(folder: Path, key: str, entry) -> None:
+    kept, rejects, meta = entry
+    kept.to_parquet(folder / f"{key}.parquet", index=False)
+    rejects.astype({"source_row": "int64"}).to_parquet(folder / f"{key}.rejects.parquet", index=False)
+    (folder / f"{key}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None,
+          cache_dir=None) -> CleanResult:
+    """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`).
+
+    ``cache_dir`` (usually ``PROCESSED/.cache``): a raw file whose bytes, settings, program version
+    and taxonomy are unchanged is not parsed again; its cleaned part is read from there.
+    :func:`write_processed` writes the parts this run used into ``out_dir/.cache``.
+    """
+    from pipeline.taxonomy import DEFAULT_TAXONOMY
+
     run_date = pd.Timestamp(run_date or dt.date.today()).normalize()
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
+    cache_dir = Path(cache_dir) if cache_dir is not None else None
+    cache_keys: list[str] = []
+    cache_new: dict = {}
     raw_dir = Path(raw_dir)
     sources = discover(raw_dir, sources_file)
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in PROCESSED_COLUMNS}
     rejects: list[pd.DataFrame] = []
     files = []
     for source in (progress(sources) if progress else sources):
-        raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
-        kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
+        file_sha = sha256_file(source.path)
+        key = cache_key(source, file_sha, run_date=run_date.date(), taxonomy_path=taxonomy_path or DEFAULT_TAXONOMY)
+        cached = _cache_load(cache_dir, key)
+        if cached is not None:
+            kept, rej, meta = cached
+        else:
+            raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
+            kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
+            meta = {"path": source.name, "table": source.table, "sha256": file_sha,
+                    "encoding": raw.encoding, "rows_read": raw.rows_read,
+                    "columns": raw.header_map, "warnings": list(raw.warnings),
+                    **({"events_read": raw.events_read} if raw.events_read is not None else {})}
+            cache_new[key] = (kept, rej, meta)
+        cache_keys.append(key)
         parts[source.table].append(kept)
         if len(rej):
             rejects.append(rej)
-        files.append({"path": source.name, "table": source.table, "sha256": sha256_file(source.path),
-                      "encoding": raw.encoding, "rows_read": raw.rows_read,
-                      "columns": raw.header_map})
+        files.append(dict(meta))
     tables, duplicates = {}, {}
     for table, frames in parts.items():
         frames = [f for f in frames if len(f)]
@@ -440,8 +598,9 @@ def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, prog
         t = tables[table]
         sort = {"dispatches": ["reported_at", "ticket_id"], "sales": ["order_date", "order_id", "line_no"],
                 "contracts": ["start_date", "contract_id"]}[table]
+        columns = PROCESSED_COLUMNS[table] + [c for c in EXTRA_COLUMNS[table] if c in t]
         tables[table] = t.sort_values(sort + ["source_file", "source_row"], kind="stable").reset_index(drop=True)[
-            PROCESSED_COLUMNS[table]] if len(t) else t.reindex(columns=PROCESSED_COLUMNS[table])
+            columns] if len(t) else t.reindex(columns=columns)
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     all_rejects = all_rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
     all_rejects["source_row"] = all_rejects["source_row"].astype("int64")
@@ -456,13 +615,16 @@ def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, prog
                      rejected_by_reason={k: int(v) for k, v in mine["reason_code"].value_counts().sort_index().items()})
         if entry["rows_read"] != entry["rows_kept"] + entry["rows_rejected"] + entry["duplicates"]:
             raise PipelineError(f"{entry['path']}: row accounting does not add up ({entry}); this is a bug")
+    from pipeline.validate import validate_tables
+    validate_tables({**tables, "rejects": all_rejects})
     manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
                 "parameters": {"raw": str(raw_dir), "sources": str(sources_file) if sources_file else None,
                                "run_date": run_date.date().isoformat(), "fuzzy_threshold": 88.0},
                 "files": files,
                 "tables": {name: len(t) for name, t in tables.items()},
-                "customer_merges": int((resolution["method"] == "fuzzy").sum())}
-    return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest)
+                "customer_merges": int(resolution["method"].isin(["fuzzy", "contained", "abbreviation"]).sum())}
+    return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest,
+                       cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)
 
 
 def write_processed(result: CleanResult, out_dir) -> Path:
@@ -475,6 +637,17 @@ def write_processed(result: CleanResult, out_dir) -> Path:
         result.customer_names.to_parquet(tmp / "customer_names.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
                                            encoding="utf-8")
+        if result.cache_keys and (result.cache_new or result.cache_dir is not None):
+            import shutil
+
+            cache = tmp / CACHE_DIR_NAME
+            cache.mkdir()
+            for key in result.cache_keys:
+                if key in result.cache_new:
+                    _cache_write(cache, key, result.cache_new[key])
+                elif result.cache_dir is not None:
+                    for suffix in (".parquet", ".rejects.parquet", ".json"):
+                        shutil.copy2(result.cache_dir / f"{key}{suffix}", cache / f"{key}{suffix}")
         keep = out_dir / ".gitkeep"
         if keep.exists():
             (tmp / ".gitkeep").touch()

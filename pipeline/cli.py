@@ -75,7 +75,8 @@ def _run(args) -> int:
         from pipeline.clean import clean, write_processed
 
         started = time.perf_counter()
-        result = clean(Path(args.raw), sources_file=args.sources, run_date=args.run_date)
+        result = clean(Path(args.raw), sources_file=args.sources, run_date=args.run_date,
+                       cache_dir=Path(args.out) / ".cache")
         write_processed(result, Path(args.out))
         m = result.manifest
         read = sum(f["rows_read"] for f in m["files"])

@@ -7,6 +7,12 @@ and listed aliases); an exact key match with a name already resolved; a fuzzy ma
 ``ratio`` on the keys) at or above ``threshold``; otherwise it is a customer of its own with an id
 derived from its key, so the id is stable from run to run. Every resolution is returned, so merges
 can be listed with their score and overridden.
+
+Two guards keep merges honest: names whose digits differ (``Value 1`` / ``Value 16``, branch
+numbers) are never merged by fuzzy matching; and a short name that is not in the registry is taken
+as an abbreviation of a registry customer (:func:`abbreviation_of`) only when it points at exactly
+one registry customer — ``中國銀行`` → ``中國銀行杭州分行``, ``省地稅局`` → ``浙江省地方稅務局`` — so two
+registry customers are never merged with each other.
 """
 
 from __future__ import annotations
@@ -44,6 +50,57 @@ def name_key(name: str) -> str:
     return key
 
 
+_DIGITS = re.compile(r"\d+")
+_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+MIN_CONTAINED = 2       # a CJK name of 2+ characters found inside exactly one registry name
+MIN_ABBREVIATION = 3    # 3+ characters found in order (not adjacent) inside exactly one registry name
+
+
+def _digits(key: str) -> list[str]:
+    return _DIGITS.findall(key)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def abbreviation_of(key: str, registry: dict[str, str]) -> tuple[str, str, float] | None:
+    """The one registry customer a short Chinese name abbreviates, if exactly one.
+
+    ``registry``: name key → customer_id. The key must be Chinese characters only and shorter than
+    the registry name. First as a contiguous part (``中國銀行`` in ``中國銀行杭州分行``, at least
+    :data:`MIN_CONTAINED` characters), else as characters in order (``浙江農信`` in
+    ``浙江省農村信用社聯合社``, at least :data:`MIN_ABBREVIATION`). When a name begins several
+    registry names, the uniquely shortest (the nearest expansion) is taken. Returns ``(customer_id, matched
+    key, score, method)`` with the score the share of the registry name the short name covers (0–100), or
+    None when no registry customer or more than one fits.
+    """
+    if not key or not _CJK.match(key):
+        return None
+    for method, test, minimum in (("contained", lambda k: key in k, MIN_CONTAINED),
+                                  ("abbreviation", lambda k: _is_subsequence(key, k), MIN_ABBREVIATION)):
+        if len(key) < minimum:
+            continue
+        hits = {}
+        for k, cid in registry.items():
+            if len(k) > len(key) and _digits(k) == _digits(key) and test(k):
+                hits.setdefault(cid, k)
+        if len(hits) == 1:
+            cid, k = next(iter(hits.items()))
+            return cid, k, round(100.0 * len(key) / len(k), 1), method
+        if len(hits) > 1 and method == "contained" and all(k.startswith(key) for k in hits.values()):
+            # 日本三井住友銀行 begins both 日本三井住友銀行杭州分行 and …杭州蕭山支行: the nearest
+            # expansion (uniquely shortest name) is the office the short name stands for
+            shortest = sorted(hits.items(), key=lambda kv: len(kv[1]))
+            if len(shortest[0][1]) < len(shortest[1][1]):
+                cid, k = shortest[0]
+                return cid, k, round(100.0 * len(key) / len(k), 1), method
+        if len(hits) > 1:
+            return None      # ambiguous: never guess between two registry customers
+    return None
+
+
 def derived_id(key: str) -> str:
     """A stable id for a customer known only by name: ``N`` + 10 hex digits of its key's SHA-1."""
     return "N" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10].upper()
@@ -70,7 +127,8 @@ def resolve_customers(registry: pd.DataFrame, names: pd.Series, *, overrides: di
     sales rows that carry both an id and a name. ``names``: every name written in the data
     (repeats allowed; more frequent names are resolved first so they become the canonical ones).
     Returns one row per distinct written name: ``name``, ``customer_id``, ``canonical_name``,
-    ``method`` (override | registry | exact | fuzzy | new) and ``score`` (0–100, fuzzy only).
+    ``method`` (override | registry | exact | fuzzy | contained | abbreviation | new) and ``score``
+    (0–100: the fuzzy ratio, or the share of the registry name an abbreviation covers).
     """
     from rapidfuzz import fuzz, process
 
@@ -104,11 +162,20 @@ def resolve_customers(registry: pd.DataFrame, names: pd.Series, *, overrides: di
             cid, canonical = by_key[key]
             out.append((name, cid, canonical, "registry" if key in registry_keys else "exact", 100.0))
             continue
-        match = process.extractOne(key, list(by_key), scorer=fuzz.ratio, score_cutoff=threshold) if key else None
+        digits = _digits(key)
+        candidates = [k for k in by_key if _digits(k) == digits]
+        match = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=threshold) if key else None
         if match is not None:
             cid, canonical = by_key[match[0]]
             by_key[key] = (cid, canonical)
             out.append((name, cid, canonical, "fuzzy", round(float(match[1]), 1)))
+            continue
+        short = abbreviation_of(key, {k: by_key[k][0] for k in registry_keys})
+        if short is not None:
+            cid, _matched, score, method = short
+            canonical = ids.get(cid, by_key[_matched][1])
+            by_key[key] = (cid, canonical)
+            out.append((name, cid, canonical, method, score))
             continue
         cid = derived_id(key)
         by_key[key] = (cid, name)

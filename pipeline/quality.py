@@ -40,8 +40,8 @@ def unmapped_texts(dispatches: pd.DataFrame, top: int = 20) -> pd.DataFrame:
 
 
 def customer_merges(customer_names: pd.DataFrame) -> pd.DataFrame:
-    """Names merged into another customer by fuzzy matching or an override, with the score."""
-    merged = customer_names[customer_names["method"].isin(["fuzzy", "override"])]
+    """Names merged into another customer by fuzzy matching, as an abbreviation or by an override, with the score."""
+    merged = customer_names[customer_names["method"].isin(["fuzzy", "contained", "abbreviation", "override"])]
     return merged[["name", "canonical_name", "customer_id", "method", "score"]].sort_values(
         ["score", "name"], ascending=[True, True]).reset_index(drop=True)
 
@@ -53,3 +53,10 @@ def mapping_coverage(dispatches: pd.DataFrame) -> dict:
     return {"symptom_mapped": float((sym != UNMAPPED).mean()) if len(sym) else float("nan"),
             "cause_mapped": float(causes.map(lambda c: UNMAPPED not in list(c)).mean()) if len(causes)
             else float("nan")}
+
+
+def file_warnings(manifest: dict) -> pd.DataFrame:
+    """Warnings about whole files (a probably truncated export, formula cells without a value), one row each."""
+    rows = [{"file": f["path"], "code": w.get("code", ""), **{k: v for k, v in w.items() if k not in ("code",)}}
+            for f in manifest["files"] for w in f.get("warnings", []) if isinstance(w, dict)]
+    return pd.DataFrame(rows, columns=sorted({"file", "code", "message"} | {k for r in rows for k in r}))

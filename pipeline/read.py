@@ -25,6 +25,45 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 RAW_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
+COMPRESSED_SUFFIXES = {".xz", ".gz", ".bz2", ".zip"}
+# Exports whose record count is exactly a spreadsheet's row limit (header included) were probably cut off.
+TRUNCATION_LIMITS = (65_536, 1_048_576)
+
+
+def data_suffix(path: Path) -> tuple[str, str | None]:
+    """``(suffix of the data, compression)``: ``orders.csv.xz`` → ``(".csv", ".xz")``; a bare ``.zip`` → ``(".csv", ".zip")``."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
+        inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-2] in CSV_SUFFIXES else ".csv"
+        return inner, suffixes[-1]
+    return (suffixes[-1] if suffixes else ""), None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a raw text export, decompressed transparently (.xz, .gz, .bz2, a one-CSV .zip)."""
+    _, compression = data_suffix(path)
+    try:
+        if compression is None:
+            return path.read_bytes()
+        if compression == ".xz":
+            import lzma
+            return lzma.decompress(path.read_bytes())
+        if compression == ".gz":
+            import gzip
+            return gzip.decompress(path.read_bytes())
+        if compression == ".bz2":
+            import bz2
+            return bz2.decompress(path.read_bytes())
+        import zipfile
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+            if len(members) != 1:
+                raise InputError(f"a .zip export must hold exactly one file; it holds {len(members)}", file=path)
+            return zf.read(members[0])
+    except InputError:
+        raise
+    except Exception as exc:  # lzma.LZMAError, gzip.BadGzipFile, zipfile.BadZipFile, EOFError …
+        raise InputError(f"cannot be decompressed ({compression}): {exc}", file=path) from None
 HEADER_SCAN_ROWS = 30
 EXCEL_EPOCHS = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
 
@@ -42,7 +81,8 @@ class RawTable:
     header_map: dict[str, str] = field(default_factory=dict)   # canonical -> header in the file
     encoding: str | None = None
     excel_epoch: pd.Timestamp | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)   # {"code", "message", …}: truncation, formulas
+    events_read: int | None = None    # event-log exports: events folded into the rows
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -123,6 +163,16 @@ def map_columns(headers: list[str], table: str, *, path: Path,
     a required column cannot be found, or when two headers claim one canonical column.
     """
     keys = {header_key(h): h for h in headers if h}
+    index = alias_index(table)
+    # _dedupe_headers renamed a repeated header "X" to "X.1": if X is a column we need, which copy
+    # holds it is a guess, so it is an error rather than a silent choice.
+    for position, h in enumerate(headers, start=1):
+        base, dot, n = h.rpartition(".")
+        if dot and n.isdigit() and base in headers and index.get(header_key(base)) is not None:
+            first = headers.index(base) + 1
+            raise InputError(f"header {base!r} appears twice (columns {first} and {position}) and both look like "
+                             f"{index[header_key(base)]!r}; rename one or say which in sources.yml",
+                             file=path, column=base)
     mapping: dict[str, str] = {}
     if declared:
         for canonical, header in declared.items():
@@ -134,7 +184,6 @@ def map_columns(headers: list[str], table: str, *, path: Path,
                 raise InputError(f"sources.yml says {canonical!r} is column {header!r}, which the file does "
                                  f"not have; it has: {', '.join(h for h in headers if h)}", file=path)
             mapping[canonical] = found
-    index = alias_index(table)
     claimed = set(mapping.values())
     for key, header in keys.items():
         canonical = index.get(key)
@@ -198,6 +247,21 @@ def _sniff_delimiter(text: str) -> str:
         return "\t" if sample.count("\t") > sample.count(",") else ","
 
 
+def read_csv_records(path: Path, *, encoding: str | None = None, delimiter: str | None = None):
+    """Every non-blank physical record of a delimited export: ``([(row number, cells)], encoding, delimiter)``."""
+    data = read_bytes(path)
+    if not data.strip():
+        raise InputError("is empty", file=path)
+    text, used = decode(data, path=path, encoding=encoding)
+    del data
+    delim = delimiter or _sniff_delimiter(text)
+    numbered = [(i, rec) for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim),
+                                                 start=1) if "".join(rec).strip()]
+    if not numbered:
+        raise InputError("holds no records", file=path)
+    return numbered, used, delim
+
+
 def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = None,
                   declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable:
     """Read a delimited text export with Python's csv module, which sees every physical record.
@@ -205,15 +269,7 @@ def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = N
     (pandas pads short rows with NaN and its python engine can drop a malformed-quote line without
     a word, so the record count would not be trustworthy.)
     """
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError("is empty", file=path)
-    text, used = decode(data, path=path, encoding=encoding)
-    delim = delimiter or _sniff_delimiter(text)
-    numbered = [(i, rec) for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim),
-                                                 start=1) if any(cell.strip() for cell in rec)]
-    if not numbered:
-        raise InputError("holds no records", file=path)
+    numbered, used, delim = read_csv_records(path, encoding=encoding, delimiter=delimiter)
     h = find_header_row([rec for _, rec in numbered], table)
     header_rowno, header = numbered[h]
     headers = _dedupe_headers(header)
@@ -235,7 +291,8 @@ def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = N
     if not len(frame) and not rejects:
         raise InputError("has a header but no data rows", file=path)
     return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(records) + len(rejects),
-                    physical_rejects=rejects, header_map=mapping, encoding=used)
+                    physical_rejects=rejects, header_map=mapping, encoding=used,
+                    warnings=truncation_warnings(numbered[-1][0]))
 
 
 def _excel_cell(value) -> str:
@@ -250,6 +307,49 @@ def _excel_cell(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
+
+
+def truncation_warnings(last_row: int) -> list[str]:
+    """A file that ends exactly at a spreadsheet row limit was probably cut off by the export."""
+    if last_row in TRUNCATION_LIMITS:
+        return [{"code": "truncated", "rows": last_row,
+                 "message": f"ends at row {last_row:,}, exactly a spreadsheet's row limit: the export was "
+                            f"probably truncated"}]
+    return []
+
+
+FORMULA_CHECK_MAX_BYTES = 20 << 20
+
+
+def formula_warnings(path: Path, sheet, values: list[tuple[int, list[str]]]) -> list[str]:
+    """Formula cells with no cached value (openpyxl's ``data_only`` reads them as empty).
+
+    A second, formula-preserving pass over the sheet, only for workbooks small enough for it to be cheap.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    if path.stat().st_size > FORMULA_CHECK_MAX_BYTES:
+        return []
+    cached = dict(values)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb.worksheets[sheet or 0] if not isinstance(sheet, str) else wb[sheet]
+        missing = []
+        for i, row in enumerate(ws.iter_rows(values_only=True), 1):
+            for j, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("="):
+                    got = cached.get(i, [])
+                    if j >= len(got) or not got[j].strip():
+                        missing.append(f"{get_column_letter(j + 1)}{i}")
+    finally:
+        wb.close()
+    if not missing:
+        return []
+    shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+    return [{"code": "formula_without_value", "cells": len(missing), "examples": shown,
+             "message": f"{len(missing)} formula cell(s) without a cached value (read as empty; open and save "
+                        f"the workbook in Excel to compute them): {shown}"}]
 
 
 def read_excel(path: Path, name: str, table: str, *, sheet=None,
@@ -270,8 +370,12 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
             ws = wb[sheet]
         epoch = EXCEL_EPOCHS[1904] if wb.epoch.year == 1904 else EXCEL_EPOCHS[1900]
         numbered = [(i, [_excel_cell(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+        title = ws.title
     finally:
         wb.close()
+    warnings = formula_warnings(path, sheet, numbered)
+    if numbered:
+        warnings += truncation_warnings(numbered[-1][0])
     numbered = [(i, row) for i, row in numbered if any(c.strip() for c in row)]
     if not numbered:
         raise InputError(f"sheet {ws.title!r} is empty", file=path)
@@ -292,7 +396,7 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
     if not len(frame):
         raise InputError(f"sheet {ws.title!r} has a header but no data rows", file=path)
     return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(records),
-                    header_map=mapping, excel_epoch=epoch)
+                    header_map=mapping, excel_epoch=epoch, warnings=warnings)
 
 
 def read_parquet(path: Path, name: str, table: str, *, declared: dict[str, str] | None = None) -> RawTable:
@@ -317,7 +421,10 @@ def read_raw(path: Path, name: str, table: str, options: dict | None = None,
              declared: dict[str, str] | None = None) -> RawTable:
     """Read any supported raw file as text, by its suffix."""
     options = options or {}
-    suffix = path.suffix.lower()
+    suffix, _compression = data_suffix(path)
+    if options.get("event_log") and suffix in CSV_SUFFIXES:
+        from pipeline.eventlog import read_event_log
+        return read_event_log(path, name, table, options, declared)
     if suffix in CSV_SUFFIXES:
         return read_csv_text(path, name, table, encoding=options.get("encoding"), declared=declared,
                              delimiter=options.get("delimiter"))

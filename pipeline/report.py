@@ -139,7 +139,7 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
 
         write_sample(raw_dir)
     run_date = dt.date.fromisoformat(str(run_date)) if run_date else dt.date.today()
-    result = clean(raw_dir, sources_file=sources_file, run_date=run_date)
+    result = clean(raw_dir, sources_file=sources_file, run_date=run_date, cache_dir=processed_dir / ".cache")
     write_processed(result, processed_dir)
     data = load_processed(processed_dir)
     chosen = resolve_period(data, period, start, end, run_date)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import fnmatch
+import glob
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from pipeline.errors import InputError
-from pipeline.read import RAW_SUFFIXES
+from pipeline.read import RAW_SUFFIXES, data_suffix
 from pipeline.schema import ALIASES, TABLES, table_from_filename
 
 CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json"}
 KNOWN_OPTIONS = {"encoding", "date_format", "date_order", "roc_years", "sheet", "currency", "delimiter",
-                 "null_tokens", "return_prefixes", "event_log"}
+                 "null_tokens", "return_prefixes", "event_log", "service_levels"}
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,21 @@ def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:
     files = sorted(p for p in raw_dir.rglob("*") if p.is_file() and not any(
         part.startswith(".") for part in p.relative_to(raw_dir).parts))
     out = []
+    for entry in entries:   # an absolute path (or glob) in sources.yml names files outside the raw folder
+        pattern = os.path.expanduser(str(entry["path"]))
+        if not os.path.isabs(pattern):
+            continue
+        matched = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+        if not matched:
+            raise InputError(f"sources.yml lists {entry['path']!r}, which matches no file", file=sources_file)
+        for path in matched:
+            out.append(Source(path=path, name=path.name, table=entry["table"],
+                              columns=dict(entry.get("columns") or {}), options=dict(entry.get("options") or {})))
     for path in files:
         name = path.relative_to(raw_dir).as_posix()
         entry = next((e for e in entries if fnmatch.fnmatch(name, str(e["path"]))), None)
         if entry is None:
-            if path.name in CONFIG_FILES or path.suffix.lower() not in RAW_SUFFIXES or path.suffix.lower() == ".txt":
+            if path.name in CONFIG_FILES or data_suffix(path)[0] not in RAW_SUFFIXES or data_suffix(path)[0] == ".txt":
                 continue
             table = table_from_filename(path.name)
             if table is None:

@@ -150,3 +150,69 @@ def test_raw_files_are_not_modified(tmp_path):
     before = path.read_bytes()
     clean(tmp_path)
     assert path.read_bytes() == before
+
+
+def test_machine_type_maps_to_product_line(tmp_path):
+    _dispatch_file(tmp_path)
+    d = clean(tmp_path, run_date="2026-11-29").tables["dispatches"].set_index("ticket_id")
+    assert d.loc["D1", ["product_series", "product_line"]].tolist() == ["x", "x3650"]     # 7979
+    assert d.loc["D2", ["product_series", "product_line"]].tolist() == ["x", "x346"]      # 8840
+    assert d.loc["D1", "service_level_text"] == "5*9"                                     # as written
+
+
+def test_schema_failures_are_collected_into_one_error():
+    from pipeline.errors import PipelineError
+    from pipeline.validate import validate_tables, validation_failures
+
+    dispatches = pd.DataFrame({
+        "ticket_id": ["D1", "D1", ""], "customer_id": ["C1", "C1", "C1"],
+        "reported_at": pd.to_datetime(["2009-01-08", "2009-01-08", "2009-01-08"]),
+        "arrived_at": pd.to_datetime([None, None, None]),
+        "closed_at": pd.to_datetime(["2009-01-09", "2009-01-07", None]),
+        "service_level": ["5x9", "9x5", None], "machine_type": ["7979", "79", None],
+        "machine_model": ["Q7C", None, None], "cause_codes": [[], [], []], "visits": [1, -1, None],
+        "source_file": ["d.csv"] * 3, "source_row": [2, 3, 4]})
+    lines = validation_failures({"dispatches": dispatches})
+    text = "\n".join(lines)
+    for expected in ("dispatches.ticket_id", "service_level", "machine_type", "visits", "closed_at >= reported_at"):
+        assert expected in text, (expected, text)
+    assert "d.csv row 3" in text
+    with pytest.raises(PipelineError) as err:
+        validate_tables({"dispatches": dispatches})
+    assert str(err.value).count("\n") == len(lines) >= 5
+
+
+def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
+    import pipeline.clean as clean_module
+
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    raw.mkdir()
+    _dispatch_file(raw, name="dispatches_2009_01.csv")
+    reads = []
+    real_read = clean_module.read_raw
+
+    def counting(path, *args, **kwargs):
+        reads.append(path.name)
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(clean_module, "read_raw", counting)
+    first = clean(raw, run_date="2026-11-29", cache_dir=out / ".cache")
+    write_processed(first, out)
+    assert reads == ["dispatches_2009_01.csv"] and len(list((out / ".cache").glob("*.parquet"))) == 2
+    again = clean(raw, run_date="2026-11-29", cache_dir=out / ".cache")
+    assert reads == ["dispatches_2009_01.csv"]                                  # not parsed again
+    pd.testing.assert_frame_equal(again.tables["dispatches"], first.tables["dispatches"])
+    assert again.manifest["files"] == first.manifest["files"]
+    write_processed(again, out)
+    _dispatch_file(raw, name="dispatches_2009_02.csv",
+                   rows=[r.replace("D1", "D3").replace("D2", "D4") for r in ROWS])
+    third = clean(raw, run_date="2026-11-29", cache_dir=out / ".cache")
+    assert reads == ["dispatches_2009_01.csv", "dispatches_2009_02.csv"]        # only the new file
+    assert sorted(third.tables["dispatches"]["ticket_id"]) == ["D1", "D2", "D3", "D4"]
+    write_processed(third, out)
+    assert len(list((out / ".cache").glob("*.json"))) == 2
+    # a changed file, or a changed option, is cleaned again
+    _dispatch_file(raw, name="dispatches_2009_01.csv", rows=ROWS[:1])
+    fourth = clean(raw, run_date="2026-11-29", cache_dir=out / ".cache")
+    assert reads[-1] == "dispatches_2009_01.csv" and len(reads) == 3
+    assert sorted(fourth.tables["dispatches"]["ticket_id"]) == ["D1", "D3", "D4"]

@@ -32,3 +32,56 @@ def test_overrides_win():
 def test_tiers():
     assert normalise_tier(pd.Series(["VIP", "Large", "smb", "中小客户", "?"])).tolist() == ["VIP", "large", "SMB", "SMB",
                                                                                          None]
+
+
+def test_abbreviations_map_to_the_one_registry_customer_they_stand_for():
+    registry = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
+                             "customer_name": ["浙江省地方稅務局", "中國銀行杭州分行", "中國農業銀行杭州下城支行",
+                                               "杭州中萃食品有限公司", "日本三井住友銀行杭州分行", "日本三井住友銀行杭州蕭山支行"],
+                             "aliases": [[]] * 6})
+    names = pd.Series(["省地稅局", "中國銀行", "中萃", "日本三井住友銀行", "網吧", "銀行"])
+    out = resolve_customers(registry, names).set_index("name")
+    assert out.loc["省地稅局", ["customer_id", "method", "score"]].tolist() == ["C1", "abbreviation", 50.0]
+    assert out.loc["中國銀行", ["customer_id", "method", "score"]].tolist() == ["C2", "contained", 50.0]
+    assert out.loc["中萃", ["customer_id", "method"]].tolist() == ["C4", "contained"]
+    assert out.loc["日本三井住友銀行", "customer_id"] == "C5"          # nearest expansion
+    assert out.loc["網吧", "method"] == "new"                           # in no registry name
+    assert out.loc["銀行", "method"] == "new"                           # in several: never guessed
+    assert out.loc[out["method"] == "registry"].empty
+
+
+def test_names_whose_digits_differ_are_never_fuzzy_merged():
+    registry = pd.DataFrame({"customer_id": [], "customer_name": [], "aliases": []})
+    out = resolve_customers(registry, pd.Series(["Value 1", "Value 16", "Value 1", "第1營業部", "第2營業部"]))
+    assert out["customer_id"].nunique() == 4 and set(out["method"]) == {"new"}
+
+
+def test_sample_customer_variants_all_resolve_to_their_customer(tmp_path):
+    import json
+
+    from pipeline.clean import clean
+    from pipeline.sample_data import write_sample
+
+    write_sample(tmp_path, customers=60)
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    result = clean(tmp_path, run_date="2026-11-29")
+    resolved = result.customer_names.set_index("name")["customer_id"]
+    expected = {v: cid for cid, c in truth["customers"].items() for v in c["variants"]}
+    seen = {v: cid for v, cid in expected.items() if v in resolved.index}
+    assert {"省地稅局", "中國銀行", "中萃", "浙江農信", "日本三井住友銀行"} <= set(seen)
+    assert {v: resolved[v] for v in seen} == seen            # every spelling → its customer, no false merge
+    assert set(resolved) <= set(truth["customers"])
+    assert len(result.tables["customers"]) == len(truth["customers"])
+    d = result.tables["dispatches"]
+    symptom = {v: code for code, vs in truth["symptom_variants"].items() for v in vs}
+    mapped = d[d["symptom_text"].isin(symptom)]
+    assert len(mapped) and (mapped["symptom_text"].map(symptom) == mapped["symptom_code"]).all()
+    cause = {v: code for code, vs in truth["cause_variants"].items() for v in vs}
+    single = d[d["cause_text"].isin(cause)]
+    assert len(single) and (single["cause_text"].map(cause) == single["cause_codes"].map(lambda c: c[0])).all()
+    for f in result.manifest["files"]:
+        q = truth["quirks"][f["path"]]
+        assert f["rows_read"] == q["rows_read"] and f["duplicates"] == q["exact_duplicates"]
+        assert sorted((r["reason"], r["row"]) for r in q["rejects"]) == sorted(
+            result.rejects.loc[result.rejects["source_file"] == f["path"], ["reason_code", "source_row"]]
+            .itertuples(index=False, name=None))

@@ -86,3 +86,16 @@ def test_booleans_and_lists():
     assert bad.tolist() == [False, False, False, False, True]
     assert split_list(S("HDD+RAID", "硬盤、內存/電源", "", "a, b")).tolist() == [
         ["HDD", "RAID"], ["硬盤", "內存", "電源"], [], ["a", "b"]]
+
+
+def test_fractional_seconds_and_parsing_on_distinct_values():
+    from pipeline.parse import DateOptions, parse_dates, parse_numbers
+
+    raw = pd.Series(["2012/10/09 14:50:17.000", "2012/10/09 14:50:17.000", "08/01/2009", "13/01/2009", ""] * 3)
+    values, reasons = parse_dates(raw, DateOptions())
+    assert values.iloc[0] == pd.Timestamp("2012-10-09 14:50:17")
+    assert values.iloc[2] == pd.Timestamp("2009-01-08")          # day-first settled by 13/01/2009
+    assert reasons.tolist() == [""] * 15 and len(values) == 15
+    numbers, bad = parse_numbers(pd.Series(["£1,200.50", "(3)", "x", "", "£1,200.50", "(3)"] * 2))
+    assert numbers.tolist()[:2] == [1200.5, -3.0] and bad.tolist()[:4] == [False, False, True, False]
+    assert numbers.index.equals(pd.RangeIndex(12))
