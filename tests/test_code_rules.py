@@ -1,0 +1,25 @@
+"""House rules that a grep can check: no pickle, no unsafe YAML, no shell, no eval of data."""
+
+import re
+from pathlib import Path
+
+SOURCES = sorted((Path(__file__).resolve().parents[1] / "pipeline").rglob("*.py"))
+FORBIDDEN = {
+    r"\bimport pickle\b|\bpickle\.": "pickle can run code on load",
+    r"yaml\.load\(|yaml\.unsafe_load|yaml\.full_load": "YAML is read with safe_load only",
+    r"shell\s*=\s*True|os\.system\(|os\.popen\(": "commands run with argument lists, never a shell",
+    r"(?<![\w.])eval\(|(?<![\w.])exec\(": "no code is built from data",
+    r"\.to_latex\(": "no LaTeX is built from data (the PDF is rendered from escaped HTML)",
+}
+
+
+def test_no_forbidden_constructs_in_the_package():
+    assert SOURCES
+    hits = []
+    for path in SOURCES:
+        text = path.read_text(encoding="utf-8")
+        for pattern, why in FORBIDDEN.items():
+            for m in re.finditer(pattern, text):
+                line = text.count("\n", 0, m.start()) + 1
+                hits.append(f"{path.name}:{line}: {m.group(0)} ({why})")
+    assert not hits, "\n".join(hits)
