@@ -86,6 +86,17 @@ def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], fa
     return output
 
 
+def _silence_kernel_stderr() -> None:
+    """In a worker process: the kernels it starts inherit a stderr that goes nowhere.
+
+    ipykernel writes start-up and shut-down chatter there ("KeyboardInterrupt caught in kernel");
+    failures still reach the user, through papermill's exception and the kept notebook.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | None = None) -> list[Path]:
     """Execute notebooks in parallel processes (one kernel each), results in the order given.
 
@@ -104,7 +115,8 @@ def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | Non
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_silence_kernel_stderr) as pool:
         futures = [pool.submit(execute_chapter, *job) for job in jobs]
         try:
             for future in cf.as_completed(futures):
