@@ -114,3 +114,112 @@ def columns_over_time(frame: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabe
     ax.tick_params(axis="x", rotation=60, labelsize=7)
     fig.tight_layout()
     return fig
+
+
+def line_with_band(x, rate, low, high, *, xlabel: str, ylabel: str, reference: float | None = None):
+    """A rate (0–1) over time as a line with its confidence band (e.g. monthly breach rate)."""
+    x = [str(v) for v in x]
+    rate, low, high = (np.asarray(a, dtype=float) for a in (rate, low, high))
+    fig, ax = _fig(3.0)
+    pos = np.arange(len(x))
+    ax.fill_between(pos, low, high, color=PALETTE[3], alpha=0.18, lw=0)
+    ax.plot(pos, rate, marker="o", ms=3.5, color=PALETTE[3], lw=1.6)
+    if reference is not None:
+        ax.axhline(reference, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(pos, x, rotation=45, ha="right", fontsize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    top = np.nanmax(high) if len(high) and np.isfinite(high).any() else 1
+    ax.set_ylim(0, min(1, max(0.05, top * 1.1)))
+    fig.tight_layout()
+    return fig
+
+
+def survival_curves(curves: dict, *, xlabel: str, ylabel: str, legend_title: str | None = None,
+                    xmax: float | None = None):
+    """Kaplan-Meier step curves with their confidence bands.
+
+    ``curves``: legend label → a frame with ``time``, ``survival``, ``ci_low``, ``ci_high`` (a
+    :func:`pipeline.service.kaplan_meier` table). Each curve starts at (0, 1).
+    """
+    fig, ax = _fig(3.4)
+    colours = sns.color_palette("deep", max(1, len(curves)))
+    for (name, tab), colour in zip(curves.items(), colours):
+        t = np.concatenate([[0.0], tab["time"].to_numpy(dtype=float)])
+        s = np.concatenate([[1.0], tab["survival"].to_numpy(dtype=float)])
+        lo = np.concatenate([[1.0], tab["ci_low"].to_numpy(dtype=float)])
+        hi = np.concatenate([[1.0], tab["ci_high"].to_numpy(dtype=float)])
+        ax.step(t, s, where="post", color=colour, lw=1.5, label=name)
+        ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.15, lw=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.02)
+    if xmax is not None:
+        ax.set_xlim(0, xmax)
+    else:
+        ax.set_xlim(left=0)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(title=legend_title, frameon=False, fontsize=8, title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def pareto(labels, values, *, ylabel: str, cumulative_label: str, value_format: str = "{:.0%}"):
+    """Bars in decreasing order with the cumulative share as a line on a 0–100% right axis."""
+    labels = list(labels)
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(-values, kind="stable")
+    labels, values = [labels[i] for i in order], values[order]
+    total = values.sum()
+    cum = np.cumsum(values) / total if total > 0 else np.zeros_like(values)
+    fig, ax = _fig(3.2)
+    pos = np.arange(len(labels))
+    ax.bar(pos, values, color=PALETTE[0])
+    for p, v in zip(pos, values):
+        ax.text(p, v, value_format.format(v), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(pos, labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax2 = ax.twinx()
+    ax2.plot(pos, cum, color=PALETTE[3], marker="o", ms=3.5, lw=1.4)
+    ax2.set_ylim(0, 1.05)
+    ax2.set_ylabel(cumulative_label)
+    ax2.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax2.spines[["top"]].set_visible(False)
+    if "%" in value_format:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    fig.tight_layout()
+    return fig
+
+
+def histogram(values, *, xlabel: str, ylabel: str, bins=20, clip: float | None = None):
+    """A histogram of a numeric quantity (e.g. hours late); values above ``clip`` pooled in the last bin."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if clip is not None:
+        v = np.minimum(v, clip)
+    fig, ax = _fig(2.8)
+    ax.hist(v, bins=bins, color=PALETTE[1], edgecolor="white")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_heatmap(wide: pd.DataFrame, *, xlabel: str, ylabel: str, fmt: str = ".0%", wrap: int = 14):
+    """A square-ish heatmap of shares (0–1) whose long row/column labels are wrapped, not squeezed."""
+    import textwrap
+
+    wrapped = wide.copy()
+    wrapped.index = ["\n".join(textwrap.wrap(str(i), wrap)) or str(i) for i in wide.index]
+    wrapped.columns = ["\n".join(textwrap.wrap(str(c), wrap)) or str(c) for c in wide.columns]
+    fig, ax = plt.subplots(figsize=(WIDTH, max(2.8, 0.5 * len(wide) + 1.6)))
+    sns.heatmap(wrapped, ax=ax, cmap="Blues", annot=True, fmt=fmt, annot_kws={"fontsize": 7}, cbar=False,
+                vmin=0, vmax=1, linewidths=0.5, linecolor="white")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", labelrotation=0, labelsize=7)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=7)
+    fig.tight_layout()
+    return fig

@@ -4,7 +4,7 @@ Input is the processed ``dispatches`` table (CONTRACT.md, "Processed output"). E
 pure (DataFrame in, DataFrame out) and vectorised: list columns (``cause_codes``, ``parts_sent``,
 ``parts_used``) are handled by exploding them to long (row, item) tables, never by looping over
 rows. Rates are fractions 0–1; durations are hours; intervals are 95% unless ``confidence`` says
-otherwise (Wilson score intervals for proportions, see :func:`pipeline.sla.wilson_interval`).
+otherwise (Wilson score intervals for proportions, see :func:`pipeline.stats.wilson_interval`).
 
 Conventions used throughout:
 
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.sla import wilson_interval
+from pipeline.stats import wilson_interval
 
 __all__ = [
     "first_time_fix", "second_visit_reasons", "needed_parts_long", "needed_parts",
@@ -83,11 +83,13 @@ def _group_label(frame: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     return label
 
 
-def _predicted_hit(d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _predicted_hit(d: pd.DataFrame, first_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(eligible, correct) per row: eligible when a prediction and at least one cause are known;
-    correct when the predicted cause is among the actual causes."""
+    correct when the predicted cause is among the actual causes (``first_only``: is the first one)."""
     n = len(d)
     causes = _long(d, "cause_codes", "cause")
+    if first_only:
+        causes = causes.drop_duplicates("row", keep="first")
     pred = d["predicted_cause_code"].reset_index(drop=True)
     has_pred = pred.notna().to_numpy() & (pred.astype("string").str.len() > 0).fillna(False).to_numpy()
     has_cause = _row_flag(n, causes["row"].unique())
@@ -413,8 +415,12 @@ def repair_time_summary(dispatches: pd.DataFrame, as_of, by: str | Sequence[str]
 # --------------------------------------------------------------------------- cause given symptom
 def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dispatches: int = 5,
                         by: str | Sequence[str] | None = None, confidence: float = 0.95,
-                        include_unmapped: bool = False, keep_unseen: bool = True) -> pd.DataFrame:
+                        include_unmapped: bool = False, keep_unseen: bool = True,
+                        first_only: bool = False) -> pd.DataFrame:
     """Distribution of actual causes per symptom, Dirichlet-smoothed (``cause_given_symptom.csv``).
+
+    ``first_only=True`` counts only the first (primary) cause of each dispatch, so mentions equal
+    dispatches and ``probability`` estimates P(primary cause | symptom).
 
     **Unit: a (dispatch, cause) mention.** A dispatch whose cell names two causes contributes one
     mention to each (repeats within a cell count once); ``probability`` is the posterior mean share
@@ -440,6 +446,8 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     keep = sym.notna() & (include_unmapped | (sym != UNMAPPED))
     causes = _long(d, "cause_codes", "cause_code")
     all_causes = np.sort(causes["cause_code"].unique())
+    if first_only:
+        causes = causes.drop_duplicates("row", keep="first")
     causes = causes[keep.to_numpy()[causes["row"].to_numpy()]]
     K = len(all_causes)
     m = causes.join(d[keys], on="row")
@@ -496,8 +504,9 @@ def diagnosis_checklist(cause_table: pd.DataFrame, *, include_unseen: bool = Fal
 
 # --------------------------------------------------------------------------- CAG diagnosis
 def cag_accuracy(dispatches: pd.DataFrame, by: str | Sequence[str] | None = None,
-                 confidence: float = 0.95) -> pd.DataFrame:
-    """Accuracy of CAG's predicted cause: correct when ``predicted_cause_code`` ∈ ``cause_codes``.
+                 confidence: float = 0.95, *, first_only: bool = False) -> pd.DataFrame:
+    """Accuracy of CAG's predicted cause: correct when ``predicted_cause_code`` ∈ ``cause_codes``
+    (``first_only=True``: when it is the first, primary cause named).
 
     Counts dispatches with both a prediction and at least one known cause. Columns: ``group``
     (``"all"`` last; ``by`` columns kept), ``predictions``, ``correct``, ``accuracy`` (0–1),
@@ -505,7 +514,7 @@ def cag_accuracy(dispatches: pd.DataFrame, by: str | Sequence[str] | None = None
     """
     by = _by_list(by)
     d = _with_month(dispatches, by)
-    eligible, correct = _predicted_hit(d)
+    eligible, correct = _predicted_hit(d, first_only)
     f = pd.DataFrame({"flag": pd.array(np.where(eligible, correct, False), dtype="boolean")}, index=d.index)
     f.loc[~eligible, "flag"] = pd.NA
     f["group"] = _group_label(d, by) if by else "all"

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from pipeline.stats import wilson_interval  # noqa: F401  (re-exported)
 
 __all__ = [
     "DEFAULT_TARGETS", "business_hours_between", "received_at", "response_deadline", "sla_flags",
@@ -230,25 +230,6 @@ def sla_flags(dispatches: pd.DataFrame, *, as_of=None, holidays: Iterable = (),
 
 
 # --------------------------------------------------------------------------- compliance
-def wilson_interval(successes, n, confidence: float = 0.95):
-    """Wilson score interval for a binomial proportion, element-wise.
-
-    Returns ``(low, high)`` as float arrays; NaN where ``n`` is 0. E.g. 81/263 at 95%:
-    (0.2553, 0.3662) (Newcombe 1998, table I).
-    """
-    x = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    bad = ~(n > 0)
-    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
-
-
 def _rate_table(frame: pd.DataFrame, by: Sequence[str], flag: str, *, count: str, hits: str, rate: str,
                 confidence: float) -> pd.DataFrame:
     """Decided rows per group, hits, rate and Wilson interval (NA flags excluded)."""

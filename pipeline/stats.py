@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 from scipy import stats
 
 
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (better than the normal interval near 0 or 1)."""
-    if trials <= 0:
-        return (math.nan, math.nan)
+def wilson_interval(successes, trials, confidence: float = 0.95):
+    """Wilson score interval for a binomial proportion (better than the normal interval near 0 or 1).
+
+    Element-wise: ``successes`` and ``trials`` may be scalars, arrays or Series. Returns
+    ``(low, high)``: two floats for scalar input, else two float arrays; NaN where ``trials`` is 0
+    (or missing). E.g. 81/263 at 95%: (0.2553, 0.3662) (Newcombe 1998, table I).
+    """
+    scalar = np.ndim(successes) == 0 and np.ndim(trials) == 0
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
     z = stats.norm.ppf(0.5 + confidence / 2)
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    bad = ~(n > 0)
+    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+    if scalar:
+        return float(low), float(high)
+    return low, high

@@ -337,3 +337,32 @@ def test_repair_durations_is_row_partitionable():
     whole = service.repair_durations(d, as_of)
     pd.testing.assert_frame_equal(whole, pd.concat([service.repair_durations(d.iloc[:7], as_of),
                                                     service.repair_durations(d.iloc[7:], as_of)]))
+
+
+# --------------------------------------------------------------------------- primary cause only
+def test_first_only_counts_the_primary_cause():
+    d = frame([{"cause_codes": ["MOTHERBOARD", "MEMORY"], "predicted_cause_code": "MEMORY"},
+               {"cause_codes": ["MEMORY"], "predicted_cause_code": "MEMORY"},
+               {"cause_codes": ["CPU"], "predicted_cause_code": "MEMORY"}])
+    c = service.cause_given_symptom(d, min_dispatches=1, first_only=True, prior=0).set_index("cause_code")
+    assert c["dispatches"].to_dict() == {"CPU": 1, "MEMORY": 1, "MOTHERBOARD": 1}
+    assert (c["mentions"] == 3).all() and (c["symptom_dispatches"] == 3).all()
+    assert c.loc["MEMORY", "probability"] == pytest.approx(1 / 3)
+    anyc = service.cause_given_symptom(d, min_dispatches=1, prior=0).set_index("cause_code")
+    assert anyc.loc["MEMORY", "dispatches"] == 2 and anyc.loc["MEMORY", "mentions"] == 4
+    assert service.cag_accuracy(d).iloc[-1][["predictions", "correct"]].tolist() == [3, 2]
+    assert service.cag_accuracy(d, first_only=True).iloc[-1][["predictions", "correct"]].tolist() == [3, 1]
+
+
+def test_thesis_table_4_1_rows():
+    from pipeline.diagnosis import thesis_table_4_1
+
+    d = frame([{"cause_codes": ["RAID_CARD"]}, {"cause_codes": ["MOTHERBOARD", "MEMORY"]}, {}],
+              machine_model="Q7C", symptom_text="開機無顯", cause_text="x")
+    d["source_file"] = ["dispatches_thesis_table_4_1.csv", "dispatches_thesis_table_4_1.csv", "other.csv"]
+    d["source_row"] = [5, 2, 3]
+    out = thesis_table_4_1(d)
+    assert out["ticket_id"].tolist() == ["T001", "T000"]           # in source-row order
+    assert out["machine_type_model"].tolist() == ["7979Q7C", "7979Q7C"]
+    assert out["cause_codes"].tolist() == [["MOTHERBOARD", "MEMORY"], ["RAID_CARD"]]
+    assert thesis_table_4_1(d.drop(columns="source_file")).empty

@@ -173,3 +173,16 @@ def test_wilson_known_values():
     np.testing.assert_allclose(hi, [0.3662, 0.1605, 0.1611, 0.1718], atol=5e-5)
     lo, hi = wilson_interval(0, 0)
     assert np.isnan(lo) and np.isnan(hi)
+
+
+def test_one_wilson_implementation():
+    import pipeline.sla
+    import pipeline.stats
+
+    assert pipeline.sla.wilson_interval is pipeline.stats.wilson_interval
+    lo, hi = pipeline.stats.wilson_interval(81, 263)
+    assert isinstance(lo, float) and isinstance(hi, float)
+    assert (lo, hi) == pytest.approx((0.2553, 0.3662), abs=5e-5)
+    lo, hi = pipeline.stats.wilson_interval(pd.Series([81, 0]), pd.Series([263, 0]))
+    assert lo.shape == (2,) and np.isnan(hi[1])
+    assert all(np.isnan(pipeline.stats.wilson_interval(1, 0)))
