@@ -77,7 +77,7 @@ def parse_period(text: str | None = None, *, start: str | None = None, end: str 
             return custom(pd.Timestamp(start), pd.Timestamp(end))
         except (ValueError, TypeError):
             raise PipelineError(f"START/END must be dates like 2024-07-01: got {start!r}, {end!r}") from None
-    text = (text or "").strip()
+    text = str(text if text is not None else "").strip()   # papermill -p 2009 passes an int
     for pattern, kind in _FORMS:
         m = pattern.match(text)
         if m:

@@ -1,0 +1,144 @@
+"""Extension: cross-sell and up-sell.
+
+Product-pair co-purchase (support, confidence, lift) at customer or order level, next-product
+suggestions per segment, breadth of products per customer over time, service-level upgrades
+between consecutive contracts, and the share of customers who bought more this year than last.
+All vectorised: baskets are deduplicated (key, product) pairs joined to themselves by key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+LEVEL_RANK = {"5x9": 0, "7x24x8": 1, "7x24x4": 2}
+
+
+def purchases(sales: pd.DataFrame) -> pd.DataFrame:
+    """Sales lines that are purchases: not returns, positive amount (or quantity) and a product id."""
+    s = sales
+    keep = ~s["is_return"].astype(bool) if "is_return" in s else pd.Series(True, index=s.index)
+    val = s["amount"] if "amount" in s else s["quantity"]
+    keep &= val.fillna(0) > 0
+    keep &= s["product_id"].notna()
+    return s[keep]
+
+
+def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = "product_id",
+               min_support: float = 0.0, min_count: int = 1) -> pd.DataFrame:
+    """Co-purchase of product pairs. ``level``: ``customer`` (a basket is everything a customer ever
+    bought) or ``order`` (one order).
+
+    One row per ordered pair (a, b), a ≠ b, seen together in at least ``min_count`` baskets and
+    with support ≥ ``min_support``: ``product_a``, ``product_b``, ``customers`` (baskets with both
+    — customers at customer level, orders at order level), ``support`` = both / all baskets,
+    ``confidence`` = P(b | a), ``lift`` = confidence / P(b), plus ``baskets_a``, ``baskets_b``,
+    ``level``. Sorted by lift, then support, descending.
+    """
+    key = {"customer": "customer_id", "order": "order_id"}[level]
+    b = purchases(sales)[[key, product_col]].drop_duplicates()
+    b.columns = ["key", "product"]
+    n = b["key"].nunique()
+    cols = ["product_a", "product_b", "customers", "support", "confidence", "lift", "baskets_a", "baskets_b", "level"]
+    if n == 0:
+        return pd.DataFrame(columns=cols)
+    count = b["product"].value_counts()
+    pairs = b.merge(b, on="key", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["product_a"] != pairs["product_b"]]
+    out = pairs.groupby(["product_a", "product_b"]).size().rename("customers").reset_index()
+    out["baskets_a"] = out["product_a"].map(count).astype("int64")
+    out["baskets_b"] = out["product_b"].map(count).astype("int64")
+    out["support"] = out["customers"] / n
+    out["confidence"] = out["customers"] / out["baskets_a"]
+    out["lift"] = out["confidence"] / (out["baskets_b"] / n)
+    out["level"] = level
+    out = out[(out["support"] >= min_support) & (out["customers"] >= min_count)]
+    return out.sort_values(["lift", "support", "product_a", "product_b"], ascending=[False, False, True, True])[
+        cols].reset_index(drop=True)
+
+
+def next_product_suggestions(sales: pd.DataFrame, customers: pd.DataFrame | None = None,
+                             segment: str = "tier", top: int = 3, min_count: int = 3) -> pd.DataFrame:
+    """Per segment, per customer: products not yet bought, ranked by the segment's customer-level
+    confidence P(b | a) over the products a the customer owns (the maximum over a).
+
+    Returns ``segment``, ``customer_id``, ``rank``, ``product``, ``score`` (confidence), ``because``
+    (the product a that suggests it), at most ``top`` rows per customer.
+    """
+    s = purchases(sales)
+    if customers is not None and segment in customers:
+        s = s.merge(customers[["customer_id", segment]], on="customer_id", how="left")
+    else:
+        s = s.assign(**{segment: "all"})
+    s[segment] = s[segment].fillna("unknown")
+    frames = []
+    for seg, part in s.groupby(segment):          # a handful of segments; everything inside is vectorised
+        rules = pair_table(part, "customer", min_count=min_count)
+        if rules.empty:
+            continue
+        owned = part[["customer_id", "product_id"]].drop_duplicates()
+        cand = owned.merge(rules[["product_a", "product_b", "confidence"]], left_on="product_id", right_on="product_a")
+        cand = cand.merge(owned.rename(columns={"product_id": "product_b"}).assign(_has=True),
+                          on=["customer_id", "product_b"], how="left")
+        cand = cand[cand["_has"].isna()]
+        cand = cand.sort_values(["customer_id", "confidence", "product_b"], ascending=[True, False, True])
+        cand = cand.drop_duplicates(["customer_id", "product_b"])
+        cand["rank"] = cand.groupby("customer_id").cumcount() + 1
+        cand = cand[cand["rank"] <= top]
+        frames.append(pd.DataFrame({"segment": seg, "customer_id": cand["customer_id"], "rank": cand["rank"],
+                                    "product": cand["product_b"], "score": cand["confidence"],
+                                    "because": cand["product_a"]}))
+    if not frames:
+        return pd.DataFrame(columns=["segment", "customer_id", "rank", "product", "score", "because"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def segment_suggestions(suggestions: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The products most often suggested first per segment: ``segment``, ``product``, ``customers``."""
+    first = suggestions[suggestions["rank"] == 1]
+    out = first.groupby(["segment", "product"]).size().rename("customers").reset_index()
+    out = out.sort_values(["segment", "customers", "product"], ascending=[True, False, True])
+    return out.groupby("segment").head(top).reset_index(drop=True)
+
+
+def breadth_over_time(sales: pd.DataFrame, freq: str = "Y", product_col: str = "product_category") -> pd.DataFrame:
+    """Cumulative number of distinct products (``product_col``) per customer at the end of each
+    period, averaged over customers acquired by then: ``period``, ``customers``, ``mean_breadth``,
+    ``share_multi`` (customers with two or more)."""
+    s = purchases(sales)
+    s = s[s[product_col].notna()]
+    first = s.groupby(["customer_id", product_col])["order_date"].min().dt.to_period(freq)
+    first = first.rename("period").reset_index()
+    periods = pd.period_range(first["period"].min(), first["period"].max(), freq=freq)
+    new = first.groupby(["customer_id", "period"]).size().unstack(fill_value=0).reindex(columns=periods, fill_value=0)
+    cum = new.cumsum(axis=1)
+    active = cum > 0
+    out = pd.DataFrame({"period": periods.astype(str), "customers": active.sum().to_numpy(),
+                        "mean_breadth": (cum.where(active).mean()).to_numpy(),
+                        "share_multi": ((cum >= 2).sum() / active.sum().clip(lower=1)).to_numpy()})
+    return out
+
+
+def service_level_upgrades(contracts: pd.DataFrame) -> pd.DataFrame:
+    """Changes of service level between a customer's consecutive contracts: ``from_level``,
+    ``to_level``, ``changes``, ``direction`` (``upgrade``/``downgrade``/``same``)."""
+    k = contracts[contracts["service_level"].notna()].sort_values(["customer_id", "start_date", "contract_id"])
+    prev = k.groupby("customer_id")["service_level"].shift()
+    pairs = pd.DataFrame({"from_level": prev, "to_level": k["service_level"]}).dropna()
+    out = pairs.groupby(["from_level", "to_level"]).size().rename("changes").reset_index()
+    diff = out["to_level"].map(LEVEL_RANK) - out["from_level"].map(LEVEL_RANK)
+    out["direction"] = np.select([diff > 0, diff < 0], ["upgrade", "downgrade"], "same")
+    return out
+
+
+def bought_more(sales: pd.DataFrame, year: int) -> dict:
+    """Customers who bought in ``year - 1``: how many spent more in ``year`` than in ``year - 1``.
+
+    Returns ``customers`` (bought last year), ``bought_more``, ``share``."""
+    s = purchases(sales)
+    y = s["order_date"].dt.year
+    spend = s[y.isin([year - 1, year])].groupby(["customer_id", y.rename("year")])["amount"].sum().unstack(fill_value=0)
+    spend = spend.reindex(columns=[year - 1, year], fill_value=0)
+    base = spend[spend[year - 1] > 0]
+    more = int((base[year] > base[year - 1]).sum())
+    return {"customers": int(len(base)), "bought_more": more, "share": more / len(base) if len(base) else float("nan")}

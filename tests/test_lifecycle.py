@@ -1,0 +1,94 @@
+"""Lifecycle measures on hand-worked tables, and the planted win-backs on the sample."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import lifecycle as lc
+from pipeline.clean import clean, load_processed, write_processed
+from pipeline.sample_data import write_sample
+
+
+def _sales(rows):
+    d = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount", "is_return"])
+    d["order_date"] = pd.to_datetime(d["order_date"])
+    d["order_id"] = [f"o{i}" for i in range(len(d))]
+    d["product_category"] = "server"
+    return d
+
+
+HAND = _sales([
+    ("c1", "2020-01-05", 10, False), ("c1", "2020-02-10", 10, False), ("c1", "2020-04-01", 10, False),
+    ("c2", "2020-01-20", 10, False), ("c2", "2020-03-03", 10, False),
+    ("c3", "2020-02-15", 10, False), ("c3", "2020-02-20", 10, False), ("c3", "2020-03-01", 10, False),
+    ("c4", "2020-02-28", 10, False), ("c4", "2020-03-05", -10, True),     # a return is not a purchase
+])
+
+
+def test_cohort_retention_by_hand():
+    got = lc.cohort_retention(HAND, "M")
+    expected = pd.DataFrame({
+        "cohort": ["2020-01"] * 4 + ["2020-02"] * 2,
+        "period_index": [0, 1, 2, 3, 0, 1],
+        "customers": [2, 2, 2, 2, 2, 2],
+        "retained": [2, 1, 1, 1, 2, 1],
+        "rate": [1.0, 0.5, 0.5, 0.5, 1.0, 0.5]})
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    m = lc.cohort_matrix(got, end="2020-04")
+    expected_m = pd.DataFrame([[1.0, 0.5, 0.5, 0.5], [1.0, 0.5, 0.0, np.nan]], index=["2020-01", "2020-02"],
+                              columns=range(4))
+    pd.testing.assert_frame_equal(m, expected_m, check_names=False)
+
+
+def test_time_to_second_purchase_by_hand():
+    t = lc.time_to_second_purchase(HAND, "2020-06-30").set_index("customer_id")
+    assert t.loc["c1", "days"] == 36 and t.loc["c1", "event"]
+    assert t.loc["c3", "days"] == 5 and t.loc["c3", "event"]
+    assert t.loc["c4", "days"] == (pd.Timestamp("2020-06-30") - pd.Timestamp("2020-02-28")).days
+    assert not t.loc["c4", "event"]
+
+
+def test_win_back_and_stages_by_hand():
+    sales = _sales([("a", "2018-01-10", 5, False), ("a", "2019-06-01", 5, False),    # gap 507 days: win-back
+                    ("b", "2018-01-10", 5, False), ("b", "2018-12-01", 5, False),    # gap 325: no lapse
+                    ("c", "2018-03-01", 5, False)])
+    sales["channel"] = ["direct", "trade-in", "direct", "direct", "direct"]
+    contracts = pd.DataFrame({"contract_id": ["k"], "customer_id": ["c"],
+                              "start_date": pd.to_datetime(["2018-03-01"]), "end_date": pd.to_datetime(["2019-02-28"]),
+                              "annual_fee": [100.0]})
+    wb = lc.win_backs(sales, contracts, as_of="2019-12-31")
+    assert wb[["customer_id", "gap_days", "via"]].to_dict("records") == [
+        {"customer_id": "a", "gap_days": 507, "via": "trade-in"}]
+    assert wb["value_after"].iloc[0] == 5
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"]})
+    st = lc.stages_at(customers, sales, contracts, "2019-12-31")
+    assert st.to_dict() == {"a": "won_back", "b": "lapsed", "c": "at_risk", "d": "prospect"}   # b: 395 days, c: 306
+    st = lc.stages_at(customers, sales, contracts, "2018-06-30")
+    assert st.to_dict() == {"a": "new", "b": "new", "c": "new", "d": "prospect"}
+    tr = lc.stage_transitions(customers, sales, contracts, "2018-06-30", "2019-12-31")
+    assert tr["customers"].sum() == 4
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    truth = write_sample(raw, customers=500)
+    out = tmp_path_factory.mktemp("processed")
+    write_processed(clean(raw, run_date="2026-11-29"), out)
+    return truth, load_processed(out)
+
+
+def test_planted_win_backs_are_all_counted(sample):
+    truth, data = sample
+    assert "365 days" in truth["win_back_definition"]
+    wb = lc.win_backs(data["sales"], data["contracts"], data["dispatches"], lapse_days=365,
+                      as_of=truth["params"]["end"])
+    found = set(zip(wb["customer_id"], wb["returned_on"].dt.strftime("%Y-%m-%d")))
+    planted = [w for w in truth["win_back"] if w["planted"]]
+    assert planted
+    assert {(w["customer_id"], w["returned_on"]) for w in planted} <= found
+    every = {(w["customer_id"], w["returned_on"]) for w in truth["win_back"]}
+    assert len(every & found) >= 0.95 * len(every)

@@ -1,0 +1,100 @@
+"""The service test recovers the planted SLA-breach effect on renewal, and finds none when none is planted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import retention
+from pipeline.clean import clean, write_processed, load_processed
+from pipeline.sample_data import write_sample
+
+N_CUSTOMERS = 800
+
+
+def _fit(tmp_path_factory, effect: float):
+    raw = tmp_path_factory.mktemp(f"raw_{effect}")
+    truth = write_sample(raw, customers=N_CUSTOMERS, sla_breach_effect=effect)
+    out = tmp_path_factory.mktemp(f"processed_{effect}")
+    write_processed(clean(raw, run_date="2026-11-29"), out)
+    data = load_processed(out)
+    features = retention.contract_service_features(data["contracts"], data["dispatches"], data["customers"])
+    model, table = retention.service_retention_model(features)
+    return truth, features, model, table.set_index("term"), data
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    return _fit(tmp_path_factory, -0.9)
+
+
+@pytest.fixture(scope="module")
+def null(tmp_path_factory):
+    return _fit(tmp_path_factory, 0.0)
+
+
+def test_features_match_the_generator(planted):
+    truth, features, _, _, _ = planted
+    true = pd.DataFrame(truth["contracts"]).T
+    joined = features.set_index("contract_id").join(true[["breaches"]], rsuffix="_true", how="inner")
+    assert len(joined) >= 0.95 * len(features)
+    assert (joined["breaches"] == joined["breaches_true"]).mean() > 0.97
+
+
+def test_planted_breach_effect_is_recovered(planted):
+    truth, _, _, table, _ = planted
+    effect = truth["renewal"]["sla_breach_effect"]
+    row = table.loc["breaches"]
+    assert effect == -0.9
+    assert row["ci_low_coef"] <= effect <= row["ci_high_coef"]
+    assert row["p_value"] < 0.01 and row["ratio"] < 1
+    assert np.isclose(row["ratio"], np.exp(row["coef"]))
+    assert list(table.reset_index().columns[:6]) == ["term", "ratio", "ci_low", "ci_high", "p_value", "model"]
+
+
+def test_no_effect_when_none_is_planted(null):
+    truth, _, _, table, _ = null
+    assert truth["renewal"]["sla_breach_effect"] == 0.0
+    row = table.loc["breaches"]
+    assert row["ci_low"] <= 1.0 <= row["ci_high"]
+    assert row["p_value"] > 0.05
+
+
+def test_calibration_deciles(planted):
+    _, features, model, _, _ = planted
+    cal = retention.calibration(features, model)
+    assert len(cal) == 10 and cal["contracts"].sum() == features["renewed"].notna().sum()
+    assert (cal["predicted"] - cal["observed"]).abs().max() < 0.15
+    assert cal.attrs["hl_p"] > 0.01
+
+
+def test_thesis_comparison_groups(planted):
+    _, features, _, _, _ = planted
+    cmp_ = retention.thesis_comparison(features).set_index("group")
+    assert cmp_["contracts"].sum() == features["renewed"].notna().sum()
+    assert cmp_.loc["no_breach", "rate"] > cmp_.loc["breach_resolved_slowly", "rate"]
+    assert cmp_.loc["breach_resolved_fast", "thesis_rate"] == 0.95
+
+
+def test_logit_matches_a_known_fit():
+    # y = 1 with probability expit(0.5 - 1.0 x); large n recovers the coefficients
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=20000)
+    y = rng.random(20000) < 1 / (1 + np.exp(-(0.5 - 1.0 * x)))
+    m = retention.Logit().fit(pd.DataFrame({"intercept": 1.0, "x": x}), y)
+    assert abs(m.params_["intercept"] - 0.5) < 4 * m.bse_["intercept"]
+    assert abs(m.params_["x"] + 1.0) < 4 * m.bse_["x"]
+
+
+def test_cox_repurchase_finds_no_effect_the_generator_does_not_plant(planted):
+    # the sample's purchases follow BG/NBD and do not depend on service: the hazard ratio covers 1
+    truth, _, _, _, data = planted
+    lm = retention.repurchase_landmark(data["sales"], data["dispatches"], data["customers"],
+                                       landmark="2009-01-01", as_of=truth["params"]["end"])
+    assert lm["event"].between(0, 1).all() and (lm["duration"] > 0).all()
+    _, table, ph = retention.repurchase_cox(lm)
+    row = table.set_index("term").loc["breaches"]
+    assert row["ci_low"] <= 1.0 <= row["ci_high"]
+    assert list(table.columns[:6]) == ["term", "ratio", "ci_low", "ci_high", "p_value", "model"]
+    assert set(table["model"]) == {"cox repurchase"} and "breaches" in set(ph["term"])
