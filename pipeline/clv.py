@@ -33,6 +33,7 @@ papers' values, e.g. -9582.4 for BG/NBD on the CDNOW sample).
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from typing import Callable, Mapping
 
@@ -204,6 +205,9 @@ def _log_A0_quadrature(r, alpha, s, beta, x, tx, T, panels: int = 16):
     return np.where(v1 > v0, out, -np.inf)
 
 
+_HYP2F1_SLOW = 100.0
+
+
 def _log_hyp2f1_euler(a, b, c, z):
     """log 2F1(a, b; c; z) for 0 <= z < 1, with c - a = 1 (the Pareto/NBD case).
 
@@ -214,14 +218,21 @@ def _log_hyp2f1_euler(a, b, c, z):
     numerically, :func:`_log_A0_quadrature`).
     """
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
-    with np.errstate(all="ignore"):
-        h = special.hyp2f1(c - a, c - b, c, z)
-        out = (c - a - b) * np.log1p(-z) + np.log(h)
-    bad = ~np.isfinite(out)
-    if np.any(bad):
+    # scipy's hyp2f1 takes ~1 ms per value once a parameter exceeds ~100 with z near 1 (it happens when
+    # a fit runs s and beta up together): leave those rows non-finite, the quadrature is far faster
+    slow = (np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c)) > _HYP2F1_SLOW) & (z > 0.5)
+    out = np.full(a.shape, np.nan)
+    ok = ~slow
+    if np.any(ok):
+        a_, b_, c_, z_ = a[ok], b[ok], c[ok], z[ok]
         with np.errstate(all="ignore"):
-            out = np.where(bad, np.log(special.hyp2f1(a, b, c, z)), out)
-    return out
+            h = special.hyp2f1(c_ - a_, c_ - b_, c_, z_)
+            o = (c_ - a_ - b_) * np.log1p(-z_) + np.log(h)
+            bad = ~np.isfinite(o)
+            if np.any(bad):
+                o[bad] = np.log(special.hyp2f1(a_[bad], b_[bad], c_[bad], z_[bad]))
+        out[ok] = o
+    return out if out.ndim else float(out)
 
 
 def _unique_x(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -305,6 +316,11 @@ class _Model:
         self.ci_method = ci_method
         self.params_: dict[str, float] | None = None
 
+    # optimiser limits (class attributes, set on an instance to change): seconds of search before
+    # the best point so far is taken, and iterations a parameter may sit at the search bound
+    max_seconds: float = 30.0
+    bound_patience: int = 30
+
     # -- subclass hooks -------------------------------------------------------------------
     def _loglik_rows(self, p: np.ndarray, d: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -385,9 +401,28 @@ class _Model:
                 ds[k] = d[k] / c
         nll, fun_grad, grad, hess = self._objective(ds, w, n)
 
+        deadline = time.monotonic() + self.max_seconds
+        self.stopped_early_ = False
+
         def lbfgs(s0):
+            # a degenerate fit (e.g. Pareto/NBD without drop-out signal) walks a parameter to the search
+            # bound and then crawls along a flat ridge for thousands of iterations: stop once a parameter
+            # has sat at the bound for `bound_patience` iterations, or when the time budget is spent
+            # or creeps along a ridge (improving the mean log-likelihood by < 1e-10 in `bound_patience` steps)
+            at_bound, history = [0], []
+
+            def stop(intermediate_result):
+                xk, fk = intermediate_result.x, intermediate_result.fun
+                at_bound[0] = at_bound[0] + 1 if np.max(np.abs(xk)) > 14.9 else 0
+                history.append(fk)
+                stalled = len(history) > self.bound_patience and \
+                    history[-self.bound_patience - 1] - fk < 1e-10 * max(1.0, abs(fk))
+                if at_bound[0] >= self.bound_patience or stalled or time.monotonic() > deadline:
+                    self.stopped_early_ = True
+                    raise StopIteration
+
             return optimize.minimize(fun_grad, s0, jac=True, method="L-BFGS-B", bounds=[(-15.0, 15.0)] * len(s0),
-                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+                                     callback=stop, options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
 
         start = (np.asarray(x0, float) if x0 is not None else self._x0(d, w)) - shift
         start = np.clip(start, -14.0, 14.0)
@@ -395,10 +430,10 @@ class _Model:
         x, f = res.x, res.fun
         if not (np.isfinite(f) and f < 1e299 and np.max(np.abs(grad(x))) < 1e-6):
             # fall back: second start, then Nelder-Mead from the best point
-            alt = lbfgs(np.zeros(len(self._names)))
+            alt = lbfgs(np.zeros(len(self._names))) if time.monotonic() < deadline else res
             if alt.fun < f:
                 x, f = alt.x, alt.fun
-            if np.max(np.abs(x)) < 14.9:  # not drifting to a bound (non-identified): try Nelder-Mead
+            if np.max(np.abs(x)) < 14.9 and time.monotonic() < deadline:  # not at a bound: try Nelder-Mead
                 nm = optimize.minimize(nll, x, method="Nelder-Mead",
                                        options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-15})
                 if nm.fun < f:
@@ -609,7 +644,15 @@ class BetaGeo(_RFModel):
         z = tt / (alpha + TT + tt)
         # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
         #   = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)       (Euler)
-        term = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        with np.errstate(all="ignore"):
+            term = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        bad = ~np.isfinite(term)
+        if np.any(bad):
+            # a and b run to the search bound together (no heterogeneity in drop-out): the series
+            # tends to (1 - q z)^-(r+x) with q = (b+x)/(a+b+x-1), its limit as a, b -> infinity
+            q = (b + x[bad]) / (a + b + x[bad] - 1)
+            term = np.array(term, dtype=float)
+            term[bad] = np.exp((r + x[bad]) * (np.log1p(-z[bad]) - np.log1p(-q * z[bad])))
         num = (a + b + x - 1) / (a - 1) * (1 - term)
         res = num * special.expit(-self._log_odds_dead(x, tx, TT))
         return _wrap(res, _first_series(frequency, recency, T, t))

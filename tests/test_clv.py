@@ -343,3 +343,34 @@ def test_unfitted_and_bad_input():
         clv.BetaGeo().fit(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [3.0]}))
     with pytest.raises(InputError):
         clv.BetaGeo().fit(pd.DataFrame({"frequency": [1], "recency": [1.0]}))
+
+
+def test_pareto_slow_hypergeometric_rows_use_the_quadrature_and_agree():
+    """Large s (a fit running s and beta up together) used to cost ~1 ms per hyp2f1 value and ~170 s
+    per fit; those rows now go to the quadrature, which matches the direct series."""
+    import time
+    from scipy import special
+    x = np.array([0.0, 1, 2, 5])
+    tx = np.array([0.0, 10, 30, 50])
+    T = np.array([60.0, 60, 80, 100])
+    r, al, s, be = 1.2, 38.0, 150.0, 30000.0
+    t0 = time.perf_counter()
+    lA = clv.ParetoNBD._log_A0(r, al, s, be, x, tx, T)
+    assert time.perf_counter() - t0 < 0.5
+    rsx, dl = r + s + x, be - al
+    l1 = np.log(special.hyp2f1(rsx, r + x, rsx + 1, dl / (be + tx))) - rsx * np.log(be + tx)
+    l2 = np.log(special.hyp2f1(rsx, r + x, rsx + 1, dl / (be + T))) - rsx * np.log(be + T)
+    np.testing.assert_allclose(lA, l1 + np.log(-np.expm1(l2 - l1)), rtol=1e-10)
+
+
+def test_bgnbd_prediction_at_the_bound_is_the_homogeneous_limit():
+    """a, b at the search bound (no heterogeneity in drop-out): predictions stay finite and equal
+    the limit of large a, b with the same a/(a+b)."""
+    x, tx, T = np.array([0, 1, 3]), np.array([0, 20, 100.0]), np.array([50, 80, 120.0])
+    huge, big = clv.BetaGeo(), clv.BetaGeo()
+    huge.params_ = {"r": 1.119, "alpha": 37.687, "a": 379653.98, "b": 3269011.9}
+    big.params_ = {"r": 1.119, "alpha": 37.687, "a": 3796.5398, "b": 32690.119}
+    a = huge.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T)
+    b = big.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T)
+    assert np.all(np.isfinite(a))
+    np.testing.assert_allclose(a, b, rtol=1e-3)
