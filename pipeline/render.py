@@ -5,8 +5,14 @@ Each notebook is converted by nbconvert's :class:`HTMLExporter` with the ``after
 :mod:`pipeline.reportkit` displayed: no code, prompts, streams, scripts or CDN links. The
 fragments are joined in order, numbered (chapters, sections n.m, figures and tables per chapter,
 references), sanitised, and placed in the document template (``templates/report.html.j2``,
-``templates/report.css``) with a title page, contents, lists of figures and tables and a
-provenance appendix. WeasyPrint prints the same HTML to A4 PDF with the print stylesheet.
+``templates/report.css``) with a title page, the abstract (``rk.abstract`` blocks, moved out of
+the chapters to the front matter), contents, lists of figures and tables, references (every
+``ref.*`` message), and appendices: data dictionary (every ``dd.<table>.<column>`` message), run
+parameters and provenance. WeasyPrint prints the same HTML to A4 PDF with the print stylesheet.
+
+``meta`` keys: ``title``, ``subtitle`` (the period), ``organisation``, ``run_date``, ``version``,
+``parameters``, ``inputs``; and, for short documents such as the per-customer reviews,
+``contents`` / ``references`` / ``data_dictionary`` (default True) to leave those parts out.
 
 Identical input gives byte-identical HTML and PDF: the only date is ``meta["run_date"]``.
 """
@@ -223,6 +229,10 @@ def build_body(fragments: Iterable[str], lang: str):
     _sanitise(root)
     _group_chapters(soup, root)
     entries = number_document(root, lang)
+    abstract = []
+    for block in root.find_all("section", class_="ac-abstract"):   # moved to the front matter
+        abstract.append(block.extract().decode_contents())
+    entries["abstract"] = "".join(abstract)
     return root.decode_contents(), entries
 
 
@@ -240,8 +250,41 @@ def _value_text(value: Any) -> str:
 def _labels(lang: str) -> dict[str, str]:
     keys = ["contents", "list_of_figures", "list_of_tables", "period", "version", "run_date",
             "appendix", "provenance", "inputs", "parameters", "col_file", "col_table",
-            "col_sha256", "col_rows_read", "col_rows_kept", "col_name", "col_value", "no_inputs"]
+            "col_sha256", "col_rows_read", "col_rows_kept", "col_name", "col_value", "no_inputs",
+            "abstract", "references", "data_dictionary", "data_dictionary_intro", "col_column",
+            "col_definition", "run_parameters"]
     return {k: t(f"doc.{k}", lang) for k in keys}
+
+
+def _catalogue_keys(prefix: str) -> list[str]:
+    from pipeline import i18n
+
+    return [k for k in i18n._catalogue() if k.startswith(prefix)]
+
+
+def references(lang: str) -> list[str]:
+    """The references section: every ``ref.*`` message of the catalogue, in catalogue order."""
+    return [t(key, lang) for key in _catalogue_keys("ref.")]
+
+
+def data_dictionary(lang: str) -> list[dict[str, Any]]:
+    """The data dictionary: ``dd.<table>.<column>`` messages grouped by table, in catalogue order."""
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for key in _catalogue_keys("dd."):
+        _, table, column = key.split(".", 2)
+        tables.setdefault(table, []).append((column, t(key, lang)))
+    return [{"table": name, "columns": cols} for name, cols in tables.items()]
+
+
+def appendices(lang: str, *, dictionary: bool) -> list[dict[str, str]]:
+    """Appendix entries (id, letter label, title) in document order."""
+    items = []
+    if dictionary:
+        items.append(("appendix-dictionary", t("doc.data_dictionary", lang)))
+    items.append(("appendix-parameters", t("doc.run_parameters", lang)))
+    items.append(("appendix", t("doc.provenance", lang)))
+    return [{"id": ident, "num": t("doc.appendix_label", lang, letter=chr(ord("A") + i)), "title": title}
+            for i, (ident, title) in enumerate(items)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -269,6 +312,7 @@ def build_html(fragments: Iterable[str], *, lang: str, meta: dict) -> str:
         for item in meta.get("inputs") or []
     ]
     parameters = [(str(k), _value_text(v)) for k, v in (meta.get("parameters") or {}).items()]
+    with_dictionary = bool(meta.get("data_dictionary", True))
     return _jinja_env().get_template(DOCUMENT_TEMPLATE).render(
         lang=lang,
         title=meta.get("title") or t("doc.title", lang),
@@ -284,6 +328,12 @@ def build_html(fragments: Iterable[str], *, lang: str, meta: dict) -> str:
         tables=entries["tables"],
         inputs=inputs,
         parameters=parameters,
+        abstract=Markup(entries["abstract"]),
+        show_contents=bool(meta.get("contents", True)),
+        references=references(lang) if meta.get("references", True) else [],
+        dictionary=data_dictionary(lang) if with_dictionary else [],
+        appendices={a["id"]: a for a in appendices(lang, dictionary=with_dictionary)},
+        appendix_order=[a["id"] for a in appendices(lang, dictionary=with_dictionary)],
     )
 
 

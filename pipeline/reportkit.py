@@ -42,6 +42,8 @@ REF_RE = re.compile(r"\{(fig|tab):([A-Za-z0-9][A-Za-z0-9_-]*)\}")
 #: Output metadata key that marks report content.
 MARK = "aftercare"
 FIGURE_DPI = 200
+#: Tables with more columns than this are set in a smaller type so they fit the page width.
+WIDE_TABLE_COLUMNS = 7
 SVG_HASHSALT = "aftercare"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -143,6 +145,21 @@ def paragraph_html(text: str) -> str:
     return f'<p class="ac-para">{"".join(parts)}</p>\n'
 
 
+def bullets_html(items) -> str:
+    """A bulleted list of plain texts (escaped; ``{fig:x}``/``{tab:x}`` references allowed)."""
+    lis = "".join("<li>" + paragraph_html(item)[len('<p class="ac-para">'):-len("</p>\n")] + "</li>"
+                  for item in items)
+    return f'<ul class="ac-list">{lis}</ul>\n'
+
+
+def abstract_html(paragraphs) -> str:
+    """An abstract block; the renderer moves it to the front matter (after the title page)."""
+    if isinstance(paragraphs, str):
+        paragraphs = [paragraphs]
+    body = "".join(paragraph_html(p) for p in paragraphs)
+    return f'<section class="ac-abstract">{body}</section>\n'
+
+
 def _source_html(source: str | None, lang: str) -> str:
     if source is None or source == "":
         return ""
@@ -235,8 +252,9 @@ def table_html(df, label: str, caption: str, source: str | None, lang: str, *,
                 + _esc(t("doc.table_truncated", lang, shown=max_rows, total=total,
                          file=csv_name or f"{label}.csv"))
                 + "</p>")
+    wide = " ac-wide" if len(frame.columns) > WIDE_TABLE_COLUMNS else ""
     return (
-        f'<figure class="ac-table" id="tab-{label}" data-label="tab:{label}">'
+        f'<figure class="ac-table{wide}" id="tab-{label}" data-label="tab:{label}">'
         f'<figcaption><span class="ac-caption">{_esc(caption)}</span></figcaption>'
         f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
         f'{note}{_source_html(source, lang)}</figure>\n'
@@ -298,6 +316,19 @@ def section(title: str) -> None:
 def paragraph(text: str) -> None:
     """A paragraph of text; ``{fig:label}`` / ``{tab:label}`` become numbered references."""
     _emit(paragraph_html(text))
+
+
+def bullets(items) -> None:
+    """A bulleted list (e.g. the points to raise in a review meeting)."""
+    _emit(bullets_html(list(items)))
+
+
+def abstract(paragraphs) -> None:
+    """The report's abstract (one text or a list of paragraphs), shown after the title page.
+
+    Any notebook may emit it; the renderer collects every abstract block, in notebook order.
+    """
+    _emit(abstract_html(paragraphs))
 
 
 def _as_figure(fig):

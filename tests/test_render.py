@@ -171,7 +171,7 @@ def test_html_zh_hant_structure(rendered):
                         "圖2-1 客戶價值分布", "表2-1 一百二十列的長表"]
     toc = [a.get_text(" ", strip=True) for a in soup.select("nav.ac-toc a")]
     assert toc[:3] == ["第一章 服務水準", "1.1 違約率", "1.2 首次修復率"]
-    assert "附錄 資料溯源" in toc
+    assert toc[-4:] == ["參考文獻", "附錄A 資料字典", "附錄B 執行參數", "附錄C 資料溯源"]
     assert [a["href"] for a in soup.select("nav.ac-toc a")][:2] == ["#ch-1", "#sec-1-1"]
     lof = [a.get_text(" ", strip=True) for a in soup.select(".ac-lof a")]
     assert lof == ["圖1-1 各服務等級違約率", "圖2-1 客戶價值分布"]
@@ -188,9 +188,19 @@ def test_html_zh_hant_structure(rendered):
     # title page and provenance
     assert soup.select_one(".ac-doc-subtitle").get_text(" ", strip=True) == "期間 2009 Q4"
     assert "2010-01-05" in soup.select_one(".ac-titlepage").get_text()
-    prov = soup.select_one(".ac-appendix").get_text()
-    assert "ab" * 32 in prov and "1187" in prov and "2009Q4" in prov and '["a", "b"]' in prov
+    prov = soup.select_one("#appendix-block").get_text()
+    assert "ab" * 32 in prov and "1187" in prov and "0.1.0" in prov and "2010-01-05" in prov
     assert "<img src=x onerror=alert(1)>.csv" in prov
+    params = soup.select_one("#appendix-parameters-block").get_text()
+    assert "2009Q4" in params and '["a", "b"]' in params and "<script>alert(1)</script>" in params
+    # references and the data dictionary come from the catalogue
+    refs = [li.get_text() for li in soup.select(".ac-reference-list li")]
+    assert any("Kaplan" in r and "1958" in r for r in refs) and any("Wilson" in r for r in refs)
+    assert any("Fader" in r and "2005" in r for r in refs) and any("2007" in r for r in refs)
+    dictionary = soup.select_one("#appendix-dictionary-block").get_text()
+    assert "first_time_fix" in dictionary and "是否一次修復" in dictionary and "renewed" in dictionary
+    # no abstract block in these notebooks: no abstract page
+    assert soup.select_one("#abstract") is None
 
 
 def test_html_is_inert_and_offline(rendered):
@@ -423,3 +433,34 @@ def test_hand_written_html_output_is_sanitised(tmp_path):
     assert "example.com" not in html and "e.com" not in html
     assert "unmarked" not in html
     assert soup.select_one("main h1.ac-chapter").get_text(" ", strip=True) == "Chapter 1 甲"
+
+
+def test_abstract_moves_to_front_matter_and_short_reports():
+    png = _tiny_png()
+    fragments = [rk.chapter_html("甲") + rk.figure_html(png, "a", "甲圖", None, "zh-Hant"),
+                 rk.abstract_html(["本期摘要見{fig:a}。", "第二段 <b>&</b>"]) + rk.chapter_html("結論")
+                 + rk.bullets_html(["議題一", "<script>x</script>"])]
+    html = build_html(fragments, lang="zh-Hant", meta=META)
+    soup = BeautifulSoup(html, "html.parser")
+    abstract = soup.select_one("#abstract")
+    assert abstract is not None and abstract.find_parent("main") is None
+    assert abstract.h1.get_text() == "摘要"
+    assert [p.get_text() for p in abstract.select("p")] == ["本期摘要見圖1-1。", "第二段 <b>&</b>"]
+    assert soup.select_one("main .ac-abstract") is None
+    # the abstract comes after the title page and before the contents
+    order = [el.get("id") for el in soup.select("#title, #abstract, #contents")]
+    assert order == ["title", "abstract", "contents"]
+    assert [li.get_text() for li in soup.select("main ul.ac-list li")] == ["議題一", "<script>x</script>"]
+    short = BeautifulSoup(build_html(fragments, lang="en", meta={**META, "contents": False, "references": False,
+                                                                 "data_dictionary": False}), "html.parser")
+    assert short.select_one("nav.ac-toc") is None and short.select_one(".ac-references") is None
+    assert short.select_one("#appendix-dictionary-block") is None
+    assert short.select_one("#appendix-block h1").get_text(" ", strip=True) == "Appendix B Provenance"
+
+
+def test_wide_tables_get_smaller_type():
+    import pandas as pd
+
+    wide = rk.table_html(pd.DataFrame({f"c{i}": [i] for i in range(9)}), "w", "寬表", None, "en")
+    narrow = rk.table_html(pd.DataFrame({"a": [1]}), "n", "窄表", None, "en")
+    assert 'class="ac-table ac-wide"' in wide and 'class="ac-table"' in narrow
