@@ -14,6 +14,7 @@ PERIOD ?=
 START ?=
 END ?=
 ENGINE ?= pandas
+SCHEDULER ?=
 # LANG is also the locale variable every shell exports (C.UTF-8, en_US.UTF-8 ...): only a value
 # given on the make command line, or one of the report languages, chooses the report language.
 ifneq ($(filter $(LANG),en zh-Hant zh-Hans),)
@@ -24,7 +25,7 @@ endif
 # the program itself runs under a real UTF-8 locale whatever LANG says
 RUN := env LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m pipeline
 PERIOD_ARGS := --raw '$(RAW)' --processed '$(PROCESSED)' --out '$(REPORTS)' --lang '$(REPORT_LANG)' \
-  --engine '$(ENGINE)' $(if $(PERIOD),--period '$(PERIOD)') $(if $(START),--start '$(START)') $(if $(END),--end '$(END)')
+  --engine '$(ENGINE)' $(if $(SCHEDULER),--scheduler '$(SCHEDULER)') $(if $(PERIOD),--period '$(PERIOD)') $(if $(START),--start '$(START)') $(if $(END),--end '$(END)')
 
 .PHONY: report reviews test lab setup os-packages sample-data clean-data clean-outputs
 

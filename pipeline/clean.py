@@ -1,6 +1,7 @@
 """Raw exports → the processed tables of the contract, with every raw row accounted for.
 
-The work is split so that it can run partition by partition (on Dask later): :func:`clean_rows`
+The work is split so that it can run partition by partition (``engine="dask"``: one task per file,
+see :mod:`pipeline.engine`): :func:`clean_rows`
 types one raw file's rows and rejects the bad ones with a reason, needing nothing from other
 rows; customer resolution works on the distinct names only; de-duplication is a keyed pass over
 the typed rows. :func:`clean` ties them together and writes the tables, the rejects and the
@@ -9,6 +10,7 @@ manifest atomically.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -20,6 +22,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.atomic import atomic_dir, sha256_file
+from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import PipelineError
 from pipeline.parse import (DateOptions, factorize_text, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
@@ -542,57 +545,128 @@ def _cache_write(folder: Path, key: str, entry) -> None:
     (folder / f"{key}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
+def _read_and_clean(job, *, run_date, taxonomy):
+    """One raw file → ``(kept, rejects, meta)``: the per-partition task (in this process or on a Dask worker)."""
+    source, file_sha = job
+    raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
+    kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
+    meta = {"path": source.name, "table": source.table, "sha256": file_sha,
+            "encoding": raw.encoding, "rows_read": raw.rows_read,
+            "columns": raw.header_map, "warnings": list(raw.warnings),
+            **({"events_read": raw.events_read} if raw.events_read is not None else {})}
+    return kept, rej, meta
+
+
 def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None,
-          cache_dir=None) -> CleanResult:
+          cache_dir=None, engine="pandas", scheduler=None) -> CleanResult:
     """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`).
 
     ``cache_dir`` (usually ``PROCESSED/.cache``): a raw file whose bytes, settings, program version
     and taxonomy are unchanged is not parsed again; its cleaned part is read from there.
     :func:`write_processed` writes the parts this run used into ``out_dir/.cache``.
+
+    ``engine``: ``"pandas"`` (here) or ``"dask"`` (each file read and cleaned as a task on a Dask
+    cluster: ``scheduler`` is its address, or None for a local one on 127.0.0.1), or an open
+    :class:`pipeline.engine.Engine`. Both give the same tables. ``progress``: True shows a bar per
+    stage on a terminal (None: when stderr is one); a callable wraps the list of sources (old use).
+    The result's ``manifest["stages"]`` gives the rows and seconds of each stage (written to
+    ``timings.json``, not to ``manifest.json``, which stays identical for identical inputs).
     """
+    from pipeline.engine import Engine, open_engine
+
+    if isinstance(engine, Engine):
+        with contextlib.nullcontext(engine) as opened:
+            return _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, opened)
+    if engine in (None, "pandas") and not scheduler:
+        return _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, Engine("pandas"))
+    with open_engine(engine, scheduler) as opened:
+        return _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, opened)
+
+
+def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, engine) -> CleanResult:
+    from pipeline.progress import Stages, bar, want_bars
     from pipeline.taxonomy import DEFAULT_TAXONOMY
 
+    show = want_bars(progress) if not callable(progress) else False
+    stages = Stages(show)
     run_date = pd.Timestamp(run_date or dt.date.today()).normalize()
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
     cache_dir = Path(cache_dir) if cache_dir is not None else None
     cache_keys: list[str] = []
     cache_new: dict = {}
     raw_dir = Path(raw_dir)
-    sources = discover(raw_dir, sources_file)
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in PROCESSED_COLUMNS}
     rejects: list[pd.DataFrame] = []
     files = []
-    for source in (progress(sources) if progress else sources):
-        file_sha = sha256_file(source.path)
-        key = cache_key(source, file_sha, run_date=run_date.date(), taxonomy_path=taxonomy_path or DEFAULT_TAXONOMY)
-        cached = _cache_load(cache_dir, key)
-        if cached is not None:
-            kept, rej, meta = cached
-        else:
-            raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
-            kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
-            meta = {"path": source.name, "table": source.table, "sha256": file_sha,
-                    "encoding": raw.encoding, "rows_read": raw.rows_read,
-                    "columns": raw.header_map, "warnings": list(raw.warnings),
-                    **({"events_read": raw.events_read} if raw.events_read is not None else {})}
-            cache_new[key] = (kept, rej, meta)
-        cache_keys.append(key)
-        parts[source.table].append(kept)
-        if len(rej):
-            rejects.append(rej)
-        files.append(dict(meta))
+    with stages.stage("discover + hash files") as st:
+        sources = discover(raw_dir, sources_file)
+        listed = progress(sources) if callable(progress) else sources
+        entries = []          # (source, key, cached entry or None)
+        hashing = bar(len(sources), "hash files", "files", show)
+        for source in listed:
+            # refuse an oversized file before spending seconds hashing it
+            check_size(source.path, source.options.get("max_file_gib", MAX_FILE_GIB))
+            file_sha = sha256_file(source.path)
+            key = cache_key(source, file_sha, run_date=run_date.date(),
+                            taxonomy_path=taxonomy_path or DEFAULT_TAXONOMY)
+            entries.append((source, file_sha, key, _cache_load(cache_dir, key)))
+            hashing.update()
+        hashing.close()
+        st["rows"] = None
+        st["files"] = len(entries)
+    todo = [(source, file_sha) for source, file_sha, _k, cached in entries if cached is None]
+    with stages.stage(f"read + clean ({engine.name})") as st:
+        files_bar = bar(len(todo), "read + clean", "files", show)
+        from pipeline.engine import map_tasks
+        fresh = iter(map_tasks(engine, _read_and_clean, todo, progress=files_bar.update,
+                               run_date=run_date, taxonomy=taxonomy))
+        files_bar.close()
+        for source, file_sha, key, cached in entries:
+            if cached is not None:
+                kept, rej, meta = cached
+            else:
+                kept, rej, meta = next(fresh)
+                cache_new[key] = (kept, rej, meta)
+            cache_keys.append(key)
+            parts[source.table].append(kept)
+            if len(rej):
+                rejects.append(rej)
+            files.append(dict(meta))
+        st["rows"] = sum(f["rows_read"] for f in files)
+        st["files"] = len(todo)
+        st["cached_files"] = len(entries) - len(todo)
     tables, duplicates = {}, {}
-    for table, frames in parts.items():
-        frames = [f for f in frames if len(f)]
-        if not frames:
-            tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(columns="_raw_hash")
-            continue
-        combined = pd.concat(frames, ignore_index=True)
-        deduped, counts, rej = deduplicate(table, combined)
-        duplicates.update(counts)
-        if len(rej):
-            rejects.append(rej)
-        tables[table] = deduped
+    with stages.stage("de-duplicate", rows=sum(len(f) for frames in parts.values() for f in frames)):
+        for table, frames in parts.items():
+            frames = [f for f in frames if len(f)]
+            if not frames:
+                tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(
+                    columns="_raw_hash")
+                continue
+            combined = pd.concat(frames, ignore_index=True)
+            deduped, counts, rej = deduplicate(table, combined)
+            duplicates.update(counts)
+            if len(rej):
+                rejects.append(rej)
+            tables[table] = deduped
+    resolve_stage = stages.stage("resolve customers + sort", rows=sum(len(t) for t in tables.values()))
+    with resolve_stage:
+        resolution = _resolve_and_sort(tables, raw_dir)
+    with stages.stage("account + validate", rows=sum(len(t) for t in tables.values())):
+        all_rejects = _account(tables, rejects, files, duplicates)
+    manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
+                "parameters": {"raw": str(raw_dir), "sources": str(sources_file) if sources_file else None,
+                               "run_date": run_date.date().isoformat(), "fuzzy_threshold": 88.0},
+                "engine": engine.name,
+                "files": files,
+                "tables": {name: len(t) for name, t in tables.items()},
+                "customer_merges": int(resolution["method"].isin(["fuzzy", "contained", "abbreviation"]).sum()),
+                "stages": stages.summary}
+    return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest,
+                       cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)
+
+
+def _resolve_and_sort(tables, raw_dir):
     resolution = resolve_all(tables, load_overrides(raw_dir))
     for table in ("dispatches", "sales", "contracts"):
         t = tables[table]
@@ -601,6 +675,10 @@ def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, prog
         columns = PROCESSED_COLUMNS[table] + [c for c in EXTRA_COLUMNS[table] if c in t]
         tables[table] = t.sort_values(sort + ["source_file", "source_row"], kind="stable").reset_index(drop=True)[
             columns] if len(t) else t.reindex(columns=columns)
+    return resolution
+
+
+def _account(tables, rejects, files, duplicates):
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     all_rejects = all_rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
     all_rejects["source_row"] = all_rejects["source_row"].astype("int64")
@@ -617,26 +695,53 @@ def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, prog
             raise PipelineError(f"{entry['path']}: row accounting does not add up ({entry}); this is a bug")
     from pipeline.validate import validate_tables
     validate_tables({**tables, "rejects": all_rejects})
-    manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
-                "parameters": {"raw": str(raw_dir), "sources": str(sources_file) if sources_file else None,
-                               "run_date": run_date.date().isoformat(), "fuzzy_threshold": 88.0},
-                "files": files,
-                "tables": {name: len(t) for name, t in tables.items()},
-                "customer_merges": int(resolution["method"].isin(["fuzzy", "contained", "abbreviation"]).sum())}
-    return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest,
-                       cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)
+    return all_rejects
 
 
-def write_processed(result: CleanResult, out_dir) -> Path:
-    """Write the processed tables, rejects, customer-name resolutions and manifest as one atomic swap."""
+PARTITION_ROWS = 1_000_000
+
+
+def write_table(table: pd.DataFrame, path: Path, *, partitioned: bool = False,
+                partition_rows: int = PARTITION_ROWS) -> None:
+    """One processed table: a single Parquet file, or (``partitioned``) a folder ``path/`` of parts
+    ``part.00000.parquet`` … of ``partition_rows`` rows each, one schema, in row order.
+
+    Either way ``pd.read_parquet(path)`` (and Dask's ``read_parquet``) reads the whole table back.
+    """
+    if not partitioned:
+        table.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    path.mkdir()
+    starts = range(0, max(len(table), 1), max(int(partition_rows), 1))
+    for i, start in enumerate(starts):
+        pq.write_table(arrow.slice(start, partition_rows), path / f"part.{i:05d}.parquet")
+
+
+def write_processed(result: CleanResult, out_dir, *, partitioned: bool | None = None) -> Path:
+    """Write the processed tables, rejects, customer-name resolutions and manifest as one atomic swap.
+
+    ``partitioned`` (default: when the run used the dask engine): the row tables (dispatches, sales,
+    contracts, rejects) are written as folders of Parquet parts, which Dask workers read in parallel.
+    """
     out_dir = Path(out_dir)
+    if partitioned is None:
+        partitioned = result.manifest.get("engine") == "dask"
     with atomic_dir(out_dir) as tmp:
         for name, table in result.tables.items():
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
-        result.rejects.to_parquet(tmp / "rejects.parquet", index=False)
+            write_table(table, tmp / f"{name}.parquet", partitioned=partitioned and name != "customers")
+        write_table(result.rejects, tmp / "rejects.parquet", partitioned=partitioned)
         result.customer_names.to_parquet(tmp / "customer_names.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
+        # seconds differ from run to run: they go beside the manifest, so that the same inputs give
+        # the same manifest byte for byte
+        manifest = {k: v for k, v in result.manifest.items() if k != "stages"}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                            encoding="utf-8")
+        (tmp / "timings.json").write_text(json.dumps(result.manifest.get("stages", []), indent=2) + "\n",
+                                          encoding="utf-8")
         if result.cache_keys and (result.cache_new or result.cache_dir is not None):
             import shutil
 
@@ -655,7 +760,11 @@ def write_processed(result: CleanResult, out_dir) -> Path:
 
 
 def load_processed(processed_dir) -> dict[str, pd.DataFrame]:
-    """The processed tables, as analysts and notebooks use them."""
+    """The processed tables, as analysts and notebooks use them.
+
+    A table is a Parquet file or a folder of Parquet parts (written by the dask engine); both read
+    the same.
+    """
     processed_dir = Path(processed_dir)
     if not (processed_dir / "manifest.json").exists():
         raise PipelineError(f"{processed_dir}: no processed data (manifest.json missing); run `python -m pipeline "

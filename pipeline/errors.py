@@ -29,3 +29,11 @@ class InputError(PipelineError):
         if column:
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+    def __reduce__(self):
+        # keep file, row and column when the error crosses a process boundary (Dask workers)
+        return (_input_error, (self.detail, self.file, self.row, self.column))
+
+
+def _input_error(message, file, row, column) -> InputError:
+    return InputError(message, file=file, row=row, column=column)

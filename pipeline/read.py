@@ -417,10 +417,24 @@ def read_parquet(path: Path, name: str, table: str, *, declared: dict[str, str] 
     return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(frame), header_map=mapping)
 
 
+# A file is read whole (every record counted, every cell kept as text): far more memory than its
+# size on disk. Above this, one clear message beats a machine that runs out of memory.
+MAX_FILE_GIB = 1.0
+
+
+def check_size(path: Path, limit_gib: float) -> None:
+    size = path.stat().st_size
+    if size > limit_gib * 1024 ** 3:
+        raise InputError(f"is {size / 1024 ** 3:.1f} GiB; files above {limit_gib:g} GiB are not read whole into "
+                         f"memory: split the export (e.g. one file per month) or raise options.max_file_gib in "
+                         f"sources.yml on a machine with the memory for it", file=path)
+
+
 def read_raw(path: Path, name: str, table: str, options: dict | None = None,
              declared: dict[str, str] | None = None) -> RawTable:
     """Read any supported raw file as text, by its suffix."""
     options = options or {}
+    check_size(path, options.get("max_file_gib", MAX_FILE_GIB))
     suffix, _compression = data_suffix(path)
     if options.get("event_log") and suffix in CSV_SUFFIXES:
         from pipeline.eventlog import read_event_log

@@ -16,7 +16,7 @@ from pipeline.schema import ALIASES, TABLES, table_from_filename
 
 CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json"}
 KNOWN_OPTIONS = {"encoding", "date_format", "date_order", "roc_years", "sheet", "currency", "delimiter",
-                 "null_tokens", "return_prefixes", "event_log", "service_levels"}
+                 "null_tokens", "return_prefixes", "event_log", "service_levels", "max_file_gib"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,527 @@
+"""Benchmark every heavy job on pandas, Dask, DuckDB and the pyarrow read floor, in one run.
+
+    .venv/bin/pip install -e '.[bench]'                  # duckdb, only for the benchmarks
+    .venv/bin/python benchmarks/bench_jobs.py             # 1M sales lines + 1M dispatches
+    .venv/bin/python benchmarks/bench_jobs.py --sales 10000000 --dispatches 1000000 --skip clean
+    .venv/bin/python benchmarks/bench_jobs.py --sales 100000 --dispatches 100000 --customers 100000  # quick
+
+Jobs: ``clean`` (raw CSV → processed tables), ``rfm`` (per-customer frequency/recency/T/monetary,
+:func:`pipeline.clv.rfm_summary`), ``cohort`` (:func:`pipeline.lifecycle.cohort_retention`),
+``symptom_cause`` (:func:`pipeline.service.cause_given_symptom`), ``sla`` (:func:`pipeline.sla.sla_flags`,
+business hours), ``pairs`` (:func:`pipeline.crosssell.pair_table`), ``clv`` (BG/NBD + Gamma-Gamma fit on
+``--customers`` simulated customers, :mod:`pipeline.clv`, against ``lifetimes`` when importable).
+
+Each measurement runs in its own child process; its wall time excludes imports and data generation
+(and, for Dask, starting the local cluster — reported once), and its peak memory is the largest
+resident set of the child *and all its descendants together* (Dask's workers included), sampled
+every 20 ms with psutil. The results of every engine are compared with pandas' (the job's key
+columns; floats to 1e-9 relative) and the table says whether they are equal.
+
+Data: ``benchmarks/generate.py`` (cached in ``benchmarks/out/``, git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+JOBS = ["clean", "rfm", "cohort", "symptom_cause", "sla", "pairs", "clv"]
+ENGINES = ["pandas", "dask", "duckdb", "floor"]
+RUN_DATE = "2026-11-29"
+AS_OF = pd.Timestamp("2025-01-01")
+
+# what each job reads: (table, columns)
+READS = {
+    "rfm": ("sales", ["customer_id", "order_date", "amount"]),
+    "cohort": ("sales", ["customer_id", "order_date", "is_return"]),
+    "symptom_cause": ("dispatches", ["symptom_code", "cause_codes"]),
+    "sla": ("dispatches", ["ticket_id", "customer_id", "service_level", "reported_at", "arrived_at"]),
+    "pairs": ("sales", ["customer_id", "product_id", "is_return", "amount"]),
+}
+
+
+# --- the jobs, one function per engine: (data folder, options) -> result frame ----------------------
+
+def _path(data: Path, job: str) -> Path:
+    return data / "processed" / f"{READS[job][0]}.parquet"
+
+
+def _read(data: Path, job: str) -> pd.DataFrame:
+    return pd.read_parquet(_path(data, job), columns=READS[job][1])
+
+
+def _ddf(data: Path, job: str):
+    import dask.dataframe as dd
+
+    return dd.read_parquet(str(_path(data, job)), columns=READS[job][1])
+
+
+def _duck():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("PRAGMA threads=2")
+    return con
+
+
+def floor(job, data, opts):
+    import pyarrow.parquet as pq
+
+    if job == "clean":
+        import csv
+
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        rows = 0
+        for path in sorted((data / "raw").glob("*.csv")):
+            with open(path, "rb") as fh:
+                header = next(csv.reader([fh.readline().decode("utf-8-sig")]))
+            rows += pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header})).num_rows
+        return pd.DataFrame({"rows": [rows]})
+    if job == "clv":
+        return None
+    return pd.DataFrame({"rows": [pq.read_table(_path(data, job), columns=READS[job][1]).num_rows]})
+
+
+# rfm ---------------------------------------------------------------------------------------------
+
+def _rfm_finish(per: pd.DataFrame) -> pd.DataFrame:
+    """Per customer-day sums (customer_id, day, v) → frequency/recency/T/monetary in weeks."""
+    per = per.sort_values(["customer_id", "day"])
+    g = per.groupby("customer_id", sort=True, observed=True)
+    first, last = g["day"].min(), g["day"].max()
+    n = g.size()
+    end = per["day"].max()
+    first_v = g["v"].first()
+    out = pd.DataFrame({"frequency": (n - 1).astype("int64"), "recency": (last - first).dt.days / 7.0,
+                        "T": (end - first).dt.days / 7.0,
+                        "monetary_value": ((g["v"].sum() - first_v) / (n - 1).where(n > 1)).fillna(0.0)})
+    return out.reset_index()
+
+
+def rfm_pandas(data, opts):
+    from pipeline import clv
+
+    return clv.rfm_summary(_read(data, "rfm"), freq="W").reset_index()
+
+
+def rfm_dask(data, opts):
+    ddf = _ddf(data, "rfm")
+    ddf = ddf.assign(day=ddf["order_date"].dt.floor("D"), customer_id=ddf["customer_id"].astype(str))
+    per = ddf.groupby(["customer_id", "day"])["amount"].sum().compute().rename("v").reset_index()
+    return _rfm_finish(per)
+
+
+def rfm_duckdb(data, opts):
+    sql = f"""
+    with per as (select customer_id::varchar as customer_id, order_date::date as d, sum(amount) as v
+                 from read_parquet('{_path(data, "rfm")}') group by 1, 2),
+         e as (select max(d) as e from per)
+    select customer_id, count(*) - 1 as frequency, date_diff('day', min(d), max(d)) / 7.0 as recency,
+           date_diff('day', min(d), any_value(e.e)) / 7.0 as "T",
+           coalesce((sum(v) - arg_min(v, d)) / nullif(count(*) - 1, 0), 0.0) as monetary_value
+    from per, e group by customer_id"""
+    return _duck().execute(sql).df()
+
+
+# cohort ------------------------------------------------------------------------------------------
+
+def _month_label(m):
+    m = np.asarray(m, dtype="int64")
+    return [f"{a}-{b:02d}" for a, b in zip(m // 12, m % 12 + 1)]
+
+
+def _cohort_finish(retained: pd.DataFrame) -> pd.DataFrame:
+    """(cohort month index, period_index, retained) → the contract's cohort_retention columns."""
+    sizes = retained[retained["period_index"] == 0].set_index("cohort")["retained"]
+    out = retained.assign(customers=retained["cohort"].map(sizes).astype("int64"))
+    out["rate"] = out["retained"] / out["customers"]
+    out["cohort"] = _month_label(out["cohort"])
+    return out[["cohort", "period_index", "customers", "retained", "rate"]]
+
+
+def cohort_pandas(data, opts):
+    from pipeline.lifecycle import cohort_retention
+
+    return cohort_retention(_read(data, "cohort"), freq="M")
+
+
+def cohort_dask(data, opts):
+    ddf = _ddf(data, "cohort")
+    ddf = ddf[~ddf["is_return"]]
+    ddf = ddf.assign(customer_id=ddf["customer_id"].astype(str),
+                     m=ddf["order_date"].dt.year * 12 + ddf["order_date"].dt.month - 1)
+    cm = ddf[["customer_id", "m"]].drop_duplicates()
+    first = cm.groupby("customer_id")["m"].min().rename("cohort").to_frame()
+    j = cm.merge(first, left_on="customer_id", right_index=True)
+    j = j.assign(period_index=j["m"] - j["cohort"])
+    retained = j.groupby(["cohort", "period_index"]).size().compute().rename("retained").reset_index()
+    return _cohort_finish(retained)
+
+
+def cohort_duckdb(data, opts):
+    sql = f"""
+    with cm as (select distinct customer_id::varchar as c, year(order_date) * 12 + month(order_date) - 1 as m
+                from read_parquet('{_path(data, "cohort")}') where not is_return),
+         f as (select c, min(m) as cohort from cm group by c)
+    select cohort, m - cohort as period_index, count(*) as retained from cm join f using (c) group by all"""
+    return _cohort_finish(_duck().execute(sql).df())
+
+
+# symptom × cause ---------------------------------------------------------------------------------
+
+def symptom_cause_pandas(data, opts):
+    from pipeline.service import cause_given_symptom
+
+    t = cause_given_symptom(_read(data, "symptom_cause"), keep_unseen=False)
+    return t[["symptom_code", "cause_code", "dispatches"]]
+
+
+def symptom_cause_dask(data, opts):
+    ddf = _ddf(data, "symptom_cause")
+
+    def explode(p):
+        e = p.assign(symptom_code=p["symptom_code"].astype(str)).reset_index(drop=True)
+        e = e.explode("cause_codes").dropna(subset=["cause_codes"]).rename(columns={"cause_codes": "cause_code"})
+        e = e.assign(cause_code=e["cause_code"].astype(str), row=e.index)
+        e = e.drop_duplicates(["row", "cause_code"])                          # repeats within a cell once
+        return e[["symptom_code", "cause_code"]]
+
+    long = ddf.map_partitions(explode, meta={"symptom_code": object, "cause_code": object})
+    return long.groupby(["symptom_code", "cause_code"]).size().compute().rename("dispatches").reset_index()
+
+
+def symptom_cause_duckdb(data, opts):
+    sql = f"""
+    select symptom_code::varchar as symptom_code, c as cause_code, count(*) as dispatches
+    from (select symptom_code, unnest(list_distinct(cause_codes)) as c
+          from read_parquet('{_path(data, "symptom_cause")}') where symptom_code is not null)
+    group by all"""
+    return _duck().execute(sql).df()
+
+
+# SLA ---------------------------------------------------------------------------------------------
+
+def sla_pandas(data, opts):
+    from pipeline.sla import sla_flags
+
+    f = sla_flags(_read(data, "sla"), as_of=AS_OF)
+    return f[["ticket_id", "response_hours", "breached"]]
+
+
+def sla_dask(data, opts):
+    from pipeline.sla import sla_flags
+
+    ddf = _ddf(data, "sla")
+    meta = sla_flags(ddf._meta_nonempty, as_of=AS_OF).iloc[:0]
+    f = ddf.map_partitions(sla_flags, as_of=AS_OF, meta=meta)
+    return f[["ticket_id", "response_hours", "breached"]].compute()
+
+
+# co-purchase pairs ---------------------------------------------------------------------------------
+
+def pairs_pandas(data, opts):
+    from pipeline.crosssell import pair_table
+
+    t = pair_table(_read(data, "pairs"))
+    return t[["product_a", "product_b", "customers"]]
+
+
+def pairs_dask(data, opts):
+    ddf = _ddf(data, "pairs")
+    ddf = ddf[~ddf["is_return"] & (ddf["amount"] > 0) & ~ddf["product_id"].isna()]
+    b = ddf.assign(customer_id=ddf["customer_id"].astype(str), product_id=ddf["product_id"].astype(str))[
+        ["customer_id", "product_id"]].drop_duplicates()
+    pairs = b.merge(b, on="customer_id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["product_id_a"] != pairs["product_id_b"]]
+    out = pairs.groupby(["product_id_a", "product_id_b"]).size().compute().rename("customers").reset_index()
+    return out.rename(columns={"product_id_a": "product_a", "product_id_b": "product_b"})
+
+
+def pairs_duckdb(data, opts):
+    sql = f"""
+    with b as (select distinct customer_id::varchar as c, product_id::varchar as p
+               from read_parquet('{_path(data, "pairs")}')
+               where not is_return and amount > 0 and product_id is not null)
+    select x.p as product_a, y.p as product_b, count(*) as customers
+    from b x join b y on x.c = y.c and x.p <> y.p group by all"""
+    return _duck().execute(sql).df()
+
+
+# BG/NBD + Gamma-Gamma --------------------------------------------------------------------------------
+
+def _clv_data(opts):
+    from benchmarks.bench_clv import simulate
+
+    return simulate(opts["customers"])
+
+
+def clv_pandas(data, opts, summary=None):
+    from pipeline import clv
+
+    bg = clv.BetaGeo().fit(summary)
+    gg = clv.GammaGamma().fit(summary)
+    return pd.DataFrame({"parameter": [*bg.params_, *gg.params_],
+                         "estimate": [*bg.params_.values(), *gg.params_.values()]})
+
+
+def clv_lifetimes(data, opts, summary=None):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+        bg = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+        rep = summary[summary["frequency"] > 0]
+        gg = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
+    params = {**bg.params_.to_dict(), **gg.params_.to_dict()}
+    return pd.DataFrame({"parameter": list(params), "estimate": list(params.values())})
+
+
+# clean ------------------------------------------------------------------------------------------------
+
+def clean_pandas(data, opts, engine="pandas"):
+    from pipeline.clean import clean
+
+    result = clean(data / "raw", run_date=RUN_DATE, engine=opts.get("_engine") or engine)
+    opts["_manifest"] = result.manifest
+    return result
+
+
+def clean_duckdb(data, opts):
+    con = _duck()
+    rows = 0
+    for path in sorted((data / "raw").glob("*.csv")):
+        rows += con.execute(f"select count(*) from (select * from read_csv('{path}', header=true))").fetchone()[0]
+    return pd.DataFrame({"rows": [rows]})
+
+
+# --- the child: one (job, engine) measurement ---------------------------------------------------------
+
+def child(job: str, engine: str, data: Path, result_path: Path, opts: dict) -> dict:
+    import dask
+
+    dask.config.set({"dataframe.convert-string": False})
+    info = {}
+    summary = None
+    if job == "clv":
+        summary = _clv_data(opts)
+    cluster = None
+    if engine == "dask":
+        from pipeline.engine import open_engine
+        started = time.perf_counter()
+        cluster = open_engine("dask")
+        eng = cluster.__enter__()
+        info["cluster_start_s"] = time.perf_counter() - started
+        if job != "clean":
+            eng.client.as_current().__enter__()
+        else:
+            opts["_engine"] = eng
+    try:
+        started = time.perf_counter()
+        if engine == "floor":
+            result = floor(job, data, opts)
+        elif job == "clean":
+            result = clean_duckdb(data, opts) if engine == "duckdb" else clean_pandas(data, opts)
+        elif job == "clv":
+            result = {"pandas": clv_pandas, "lifetimes": clv_lifetimes}[engine](data, opts, summary)
+        else:
+            result = globals()[f"{job}_{engine}"](data, opts)
+        info["seconds"] = time.perf_counter() - started
+    finally:
+        if cluster is not None:
+            cluster.__exit__(None, None, None)
+    if job == "clean" and engine in ("pandas", "dask"):
+        m = opts["_manifest"]
+        info["rows"] = sum(f["rows_read"] for f in m["files"])
+        info["accounting"] = [{k: f[k] for k in ("path", "rows_read", "rows_kept", "rows_rejected", "duplicates")}
+                              for f in m["files"]]
+        info["stages"] = m.get("stages")
+        result.tables["sales"].to_parquet(result_path.with_suffix(".sales.parquet"), index=False)
+        result.tables["dispatches"].drop(columns=["cause_codes", "parts_sent", "parts_used"]).to_parquet(
+            result_path.with_suffix(".dispatches.parquet"), index=False)
+    elif result is not None:
+        result.to_parquet(result_path, index=False)
+    return info
+
+
+# --- the parent --------------------------------------------------------------------------------------
+
+def measure(job: str, engine: str, data: Path, work: Path, opts: dict) -> dict:
+    import psutil
+
+    result_path = work / f"{job}.{engine}.parquet"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", job, engine, str(data), str(result_path),
+           json.dumps(opts)]
+    out_file = work / f"{job}.{engine}.out"
+    with open(out_file, "w") as out, open(work / f"{job}.{engine}.err", "w") as err:
+        proc = psutil.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                procs = [proc, *proc.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+    if proc.returncode:
+        tail = (work / f"{job}.{engine}.err").read_text()[-1500:]
+        return {"error": f"exit {proc.returncode}: {tail}"}
+    info = json.loads(out_file.read_text().strip().splitlines()[-1])
+    info["peak_mb"] = peak / 2**20
+    info["result"] = str(result_path)
+    return info
+
+
+def _normalise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    f = frame.copy()
+    for k in keys:
+        f[k] = f[k].astype(str)
+    for c in f.columns:
+        if str(f[c].dtype) in ("boolean", "bool"):
+            f[c] = f[c].astype("float64")
+        elif pd.api.types.is_integer_dtype(f[c].dtype):
+            f[c] = f[c].astype("int64")
+    return f.sort_values(keys).reset_index(drop=True)
+
+
+KEYS = {"rfm": ["customer_id"], "cohort": ["cohort", "period_index"], "symptom_cause": ["symptom_code", "cause_code"],
+        "sla": ["ticket_id"], "pairs": ["product_a", "product_b"], "clv": ["parameter"], "clean": ["rows"]}
+
+
+def same(job: str, base: dict, other: dict) -> str:
+    """'yes', or what differs."""
+    try:
+        if job == "clean":
+            if "accounting" in other:
+                if other["accounting"] != base["accounting"]:
+                    return "no: accounting differs"
+                for t in ("sales", "dispatches"):
+                    a = pd.read_parquet(Path(base["result"]).with_suffix(f".{t}.parquet"))
+                    b = pd.read_parquet(Path(other["result"]).with_suffix(f".{t}.parquet"))
+                    pd.testing.assert_frame_equal(a, b, obj=t)
+                return "yes"
+            rows = pd.read_parquet(other["result"])["rows"].iloc[0]
+            return "rows=" + ("yes" if rows == base["rows"] else f"no ({rows} vs {base['rows']})")
+        a = _normalise(pd.read_parquet(base["result"]), KEYS[job])
+        b = _normalise(pd.read_parquet(other["result"]), KEYS[job])
+        if job == "clv":
+            a, b = a.set_index("parameter"), b.set_index("parameter")
+            diff = (a["estimate"] - b.loc[a.index, "estimate"]).abs() / a["estimate"].abs()
+            return "yes" if diff.max() < 1e-3 else f"~ (max rel diff {diff.max():.1e})"
+        if "rows" in b.columns and len(b.columns) == 1:
+            return ""
+        pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False, rtol=1e-9, check_exact=False)
+        return "yes"
+    except AssertionError as exc:
+        return "NO: " + " ".join(str(exc).split())[:160]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sales", type=int, default=1_000_000)
+    ap.add_argument("--dispatches", type=int, default=1_000_000)
+    ap.add_argument("--customers", type=int, default=1_000_000, help="simulated customers for the clv job")
+    ap.add_argument("--jobs", default=",".join(JOBS))
+    ap.add_argument("--skip", default="", help="jobs to leave out, comma-separated")
+    ap.add_argument("--json", type=Path, default=None, help="also write the measurements here")
+    ap.add_argument("--child", nargs=5, metavar=("JOB", "ENGINE", "DATA", "RESULT", "OPTS"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        job, engine, data, result, opts = args.child
+        info = child(job, engine, Path(data), Path(result), json.loads(opts))
+        print(json.dumps(info, default=str))
+        return 0
+
+    from benchmarks.generate import ensure
+
+    jobs = [j for j in args.jobs.split(",") if j and j not in set(args.skip.split(","))]
+    data = ensure(args.sales, args.dispatches, raw="clean" in jobs)
+    opts = {"customers": args.customers}
+    print(f"# {args.sales:,} sales lines, {args.dispatches:,} dispatches, {args.customers:,} clv customers; "
+          f"{os.cpu_count()} cores; pandas {pd.__version__}")
+    rows = []
+    measured = {}
+    with tempfile.TemporaryDirectory(prefix="bench_jobs.") as tmp:
+        work = Path(tmp)
+        for job in jobs:
+            engines = ["pandas", "lifetimes"] if job == "clv" else (
+                ["pandas", "dask", "floor"] if job == "sla" else ENGINES)
+            got = {}
+            for engine in engines:
+                got[engine] = measure(job, engine, data, work, opts)
+                g = got[engine]
+                print(f"  {job:<14}{engine:<10}" + (f"{g['seconds']:8.2f} s  peak {g['peak_mb']:7,.0f} MB"
+                                                    if "seconds" in g else g["error"][-300:]), file=sys.stderr,
+                      flush=True)
+            base = got["pandas"]
+            row = {"job": job}
+            for engine, g in got.items():
+                row[f"{engine}_s"] = g.get("seconds")
+                row[f"{engine}_mb"] = g.get("peak_mb")
+                if engine != "pandas" and "seconds" in g and "seconds" in base and engine != "floor":
+                    row[f"{engine}_equal"] = same(job, base, g)
+                if "cluster_start_s" in g:
+                    row["dask_cluster_start_s"] = g["cluster_start_s"]
+            if job == "clean" and "stages" in base:
+                row["stages"] = base["stages"]
+            rows.append(row)
+            measured[job] = got
+    print_table(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, default=str))
+    return 0
+
+
+def _f(v, fmt="{:.2f}"):
+    return fmt.format(v) if isinstance(v, (int, float)) and v == v else "-"
+
+
+def print_table(rows: list[dict]) -> None:
+    print()
+    head = (f"{'job':<14}{'pandas s':>9}{'dask s':>9}{'duckdb s':>9}{'floor s':>9}{'pd/duck':>8}{'pd/floor':>9}"
+            f"{'pd MB':>8}{'dask MB':>8}{'duck MB':>8}  equal (dask; duckdb)")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        pd_s, duck = r.get("pandas_s"), r.get("duckdb_s") or r.get("lifetimes_s")
+        fl = r.get("floor_s")
+        ratio = _f(pd_s / duck, "{:.1f}x") if pd_s and duck else "-"
+        fratio = _f(pd_s / fl, "{:.1f}x") if pd_s and fl else "-"
+        eq = "; ".join(str(r.get(f"{e}_equal", "-")) for e in ("dask", "duckdb" if r["job"] != "clv" else "lifetimes"))
+        print(f"{r['job']:<14}{_f(pd_s):>9}{_f(r.get('dask_s')):>9}{_f(duck):>9}{_f(fl):>9}{ratio:>8}{fratio:>9}"
+              f"{_f(r.get('pandas_mb'), '{:,.0f}'):>8}{_f(r.get('dask_mb'), '{:,.0f}'):>8}"
+              f"{_f(r.get('duckdb_mb') or r.get('lifetimes_mb'), '{:,.0f}'):>8}  {eq}")
+    starts = [r["dask_cluster_start_s"] for r in rows if r.get("dask_cluster_start_s")]
+    if starts:
+        print(f"\nDask: local cluster (2 worker processes x 1 thread) started in {np.median(starts):.1f} s, not "
+              f"counted above. clv: the 'duckdb' columns are lifetimes (the tool users would pick), no Dask.")
+    print("sla: no DuckDB version (the business-hours calendar has no SQL counterpart written here).")
+    for r in rows:
+        if r.get("stages"):
+            from pipeline.progress import format_stages
+            print("\nclean on pandas, per stage:\n" + format_stages(r["stages"]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
