@@ -24,11 +24,19 @@ def _period_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", default="", help="period start date YYYY-MM-DD (with --end)")
     p.add_argument("--end", default="", help="period end date YYYY-MM-DD (with --start)")
     p.add_argument("--lang", default="en", choices=["en", "zh-Hant", "zh-Hans"], help="report language")
-    p.add_argument("--engine", default="pandas", choices=["pandas"], help="row-level engine")
+    _engine_args(p)
     p.add_argument("--sample-if-empty", action="store_true",
                    help="write sample exports into --raw first when it holds none (what `make report` does)")
     p.add_argument("--run-date", default=None, help="the run date (YYYY-MM-DD); dates after it are rejected")
     p.add_argument("--no-pdf", action="store_true", help="render the HTML only")
+
+
+def _engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", default="pandas", choices=["pandas", "dask"],
+                   help="row-level engine: pandas (this process) or dask (a local 2-worker cluster on 127.0.0.1, "
+                        "or the one --scheduler names)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler (tcp://host:8786), with --engine dask")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,13 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="data/raw")
     p.add_argument("--out", default="data/processed")
     p.add_argument("--sources", default=None)
-    p.add_argument("--engine", default="pandas", choices=["pandas"])
+    _engine_args(p)
     p.add_argument("--run-date", default=None)
 
     p = sub.add_parser("report", parents=[common], help="clean what changed, run the chapter notebooks and render HTML and PDF")
     _period_args(p)
     p = sub.add_parser("reviews", parents=[common], help="per-customer service reviews for the customers due in the period")
     _period_args(p)
+    p.add_argument("--frequent", type=float, default=3, metavar="N",
+                   help="dispatches per quarter from which a customer is reviewed every quarter (default 3)")
     return parser
 
 
@@ -75,9 +85,16 @@ def _run(args) -> int:
         from pipeline.clean import clean, write_processed
 
         started = time.perf_counter()
+        from pipeline.progress import format_stages
+
         result = clean(Path(args.raw), sources_file=args.sources, run_date=args.run_date,
-                       cache_dir=Path(args.out) / ".cache")
+                       cache_dir=Path(args.out) / ".cache", engine=args.engine, scheduler=args.scheduler,
+                       progress=sys.stderr.isatty())
+        write_started = time.perf_counter()
         write_processed(result, Path(args.out))
+        stages = [*result.manifest.get("stages", []),
+                  {"stage": "write processed", "rows": None, "seconds": time.perf_counter() - write_started}]
+        print(format_stages(stages))
         m = result.manifest
         read = sum(f["rows_read"] for f in m["files"])
         print(f"cleaned {len(m['files'])} files, {read} rows in {time.perf_counter() - started:.1f} s: "
@@ -89,11 +106,21 @@ def _run(args) -> int:
         started = time.perf_counter()
         target = run_report(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
                             lang=args.lang, sample_if_empty=args.sample_if_empty, run_date=args.run_date,
-                            pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty())
+                            pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty(),
+                            engine=args.engine, scheduler=args.scheduler)
         print(f"report written to {target} in {time.perf_counter() - started:.0f} s")
         return 0
     if args.command == "reviews":
-        raise PipelineError("per-customer reviews are not built yet (issue 3)")
+        from pipeline.reviews import run_reviews
+
+        started = time.perf_counter()
+        target = run_reviews(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
+                             lang=args.lang, sample_if_empty=args.sample_if_empty, run_date=args.run_date,
+                             pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty(),
+                             frequent_per_quarter=args.frequent)
+        count = sum(1 for _ in target.glob("*.html"))
+        print(f"{count} customer reviews written to {target} in {time.perf_counter() - started:.0f} s")
+        return 0
     return 2
 
 

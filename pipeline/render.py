@@ -252,7 +252,7 @@ def _labels(lang: str) -> dict[str, str]:
             "appendix", "provenance", "inputs", "parameters", "col_file", "col_table",
             "col_sha256", "col_rows_read", "col_rows_kept", "col_name", "col_value", "no_inputs",
             "abstract", "references", "data_dictionary", "data_dictionary_intro", "col_column",
-            "col_definition", "run_parameters"]
+            "col_definition", "run_parameters", "packages", "col_package", "col_version"]
     return {k: t(f"doc.{k}", lang) for k in keys}
 
 
@@ -328,6 +328,7 @@ def build_html(fragments: Iterable[str], *, lang: str, meta: dict) -> str:
         tables=entries["tables"],
         inputs=inputs,
         parameters=parameters,
+        packages=[(str(k), str(v)) for k, v in (meta.get("packages") or {}).items()],
         abstract=Markup(entries["abstract"]),
         show_contents=bool(meta.get("contents", True)),
         references=references(lang) if meta.get("references", True) else [],

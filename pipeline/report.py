@@ -26,6 +26,28 @@ KERNEL = "python3"
 CELL_TIMEOUT_SECONDS = 900
 
 
+PROVENANCE_PACKAGES = ("python", "pandas", "numpy", "scipy", "pyarrow", "matplotlib", "seaborn", "papermill",
+                       "nbconvert", "weasyprint", "opencc", "rapidfuzz", "openpyxl", "charset-normalizer",
+                       "lifelines", "pandera")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages the numbers depend on, for the provenance appendix."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in PROVENANCE_PACKAGES:
+        if name == "python":
+            out[name] = platform.python_version()
+            continue
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
 def has_raw_data(raw_dir: Path) -> bool:
     from pipeline.read import RAW_SUFFIXES
 
@@ -133,9 +155,16 @@ def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | Non
     return [f.result() for f in futures]
 
 
+def keep_reviews(target: Path, tmp: Path) -> None:
+    """Carry ``target/reviews`` (written by ``python -m pipeline reviews``) into the new report folder."""
+    old = target / "reviews"
+    if old.is_dir() and not (tmp / "reviews").exists():
+        shutil.copytree(old, tmp / "reviews")
+
+
 def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
                lang: str = "en", sample_if_empty: bool = False, run_date=None, pdf: bool = True,
-               sources_file=None, progress: bool = False) -> Path:
+               sources_file=None, progress: bool = False, engine: str = "pandas", scheduler=None) -> Path:
     """Clean, analyse and render; returns the report folder ``reports_dir/<period>``."""
     from pipeline.chapter import resolve_period
     from pipeline.clean import clean, load_processed, write_processed
@@ -151,7 +180,8 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
 
         write_sample(raw_dir)
     run_date = dt.date.fromisoformat(str(run_date)) if run_date else dt.date.today()
-    result = clean(raw_dir, sources_file=sources_file, run_date=run_date, cache_dir=processed_dir / ".cache")
+    result = clean(raw_dir, sources_file=sources_file, run_date=run_date, cache_dir=processed_dir / ".cache",
+                   engine=engine, scheduler=scheduler)
     write_processed(result, processed_dir)
     data = load_processed(processed_dir)
     chosen = resolve_period(data, period, start, end, run_date)
@@ -168,10 +198,11 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
         executed = execute_all(jobs, progress=progress)
         meta = {"title": i18n.t("doc.title", lang), "subtitle": chosen.label,
                 "organisation": i18n.t("doc.organisation", lang), "run_date": run_date.isoformat(),
-                "version": __version__, "parameters": {**parameters, "processed_dir": str(processed_dir),
+                "version": __version__, "packages": package_versions(), "parameters": {**parameters, "processed_dir": str(processed_dir),
                                                        "out_dir": str(target), "run_date": run_date.isoformat()},
                 "inputs": [{"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
                             "rows_kept": f["rows_kept"]} for f in result.manifest["files"]]}
         render_report(executed, tmp, lang=lang, meta=meta, pdf=pdf)
+        keep_reviews(target, tmp)
     shutil.rmtree(failed_dir, ignore_errors=True)
     return target

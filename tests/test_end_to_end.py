@@ -56,6 +56,9 @@ def test_pdf_has_the_chapters_and_numbers_computed_from_the_data(run):
     flat = text.replace("\n", "")
     for f in manifest["files"]:
         assert f["sha256"][:16] in flat, f["path"]
+    # ... and the versions of the packages the numbers depend on
+    from importlib.metadata import version
+    assert "Software versions" in text and version("pandas") in text and version("scipy") in text
     # the breach count in the SLA table is recomputed from the processed dispatches
     sla = pd.read_csv(run["report"] / "tables" / "sla_compliance.csv", encoding="utf-8-sig")
     d = pd.read_parquet(run["processed"] / "dispatches.parquet")
