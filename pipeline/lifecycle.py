@@ -16,16 +16,18 @@ def cohort_retention(sales: pd.DataFrame, freq: str = "M", customer_col: str = "
     period, and ``rate`` = retained / customers. Returns are not purchases.
     """
     s = sales.loc[~sales.get("is_return", pd.Series(False, index=sales.index)), [customer_col, date_col]]
-    per = s[date_col].dt.to_period(freq)
-    first = per.groupby(s[customer_col]).transform("min")
-    frame = pd.DataFrame({"customer": s[customer_col].values, "cohort": first.values, "period": per.values})
-    frame = frame.drop_duplicates()
-    frame["period_index"] = (frame["period"] - frame["cohort"]).map(lambda d: d.n).astype("int64")
+    # period ordinals (consecutive integers per month or quarter) keep the arithmetic vectorised
+    ordinal = pd.Series(s[date_col].dt.to_period(freq).array.asi8, index=s.index)
+    first = ordinal.groupby(s[customer_col]).transform("min")
+    frame = pd.DataFrame({"customer": s[customer_col].values, "cohort": first.values,
+                          "period_index": (ordinal - first).values}).drop_duplicates()
     sizes = frame[frame["period_index"] == 0].groupby("cohort")["customer"].nunique().rename("customers")
     retained = frame.groupby(["cohort", "period_index"])["customer"].nunique().rename("retained").reset_index()
     out = retained.merge(sizes.reset_index(), on="cohort")
     out["rate"] = out["retained"] / out["customers"]
-    out["cohort"] = out["cohort"].astype(str)
+    codes = pd.unique(out["cohort"])
+    names = pd.PeriodIndex.from_ordinals(codes, freq=freq).astype(str)
+    out["cohort"] = out["cohort"].map(dict(zip(codes, names)))
     return out[["cohort", "period_index", "customers", "retained", "rate"]].sort_values(
         ["cohort", "period_index"]).reset_index(drop=True)
 

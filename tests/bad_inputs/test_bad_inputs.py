@@ -131,3 +131,21 @@ def test_cli_never_shows_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline", "--debug", "clean", "--raw", str(tmp_path), "--out",
                            str(tmp_path / "out")], capture_output=True, text=True)
     assert "Traceback" in proc.stderr
+
+
+def test_a_2_gb_file_is_refused_up_front_not_read_into_memory(tmp_path):
+    """A 2 GiB export (written lazily: a sparse file after a real header) gets one clear message
+    before any of it is read, instead of exhausting memory."""
+    import resource
+    import time
+
+    path = write(tmp_path, "sales.csv", "Order No,Order Date,Customer,Amount\nS1,2009-01-01,甲,5\n")
+    with open(path, "r+b") as fh:
+        fh.truncate(2 * 1024 ** 3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"sales.csv.*2\.0 GiB"):
+        clean(tmp_path)
+    assert time.perf_counter() - started < 10
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 500 * 1024          # far less than the file: it was never read whole
