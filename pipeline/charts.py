@@ -14,6 +14,13 @@ PALETTE = sns.color_palette("deep")
 WIDTH = 6.4          # inches: the text width of an A4 page with the report's margins
 
 
+def _error_bars(value, low, high):
+    """Distances below and above each point for ``errorbar``: never negative (an interval computed
+    in another scale, or rounded, may sit a hair past its point), NaN where the interval is unknown."""
+    value, low, high = (np.asarray(a, dtype=float) for a in (value, low, high))
+    return [np.clip(value - low, 0, None), np.clip(high - value, 0, None)]
+
+
 def _fig(height: float = 3.4):
     fig, ax = plt.subplots(figsize=(WIDTH, height))
     ax.spines[["top", "right"]].set_visible(False)
@@ -41,7 +48,7 @@ def rate_with_interval(labels, rate, low, high, *, xlabel: str, reference: float
     fig, ax = _fig(max(2.0, 0.45 * len(labels) + 1))
     y = np.arange(len(labels))[::-1]
     rate, low, high = (np.asarray(a, dtype=float) for a in (rate, low, high))
-    ax.errorbar(rate, y, xerr=[rate - low, high - rate], fmt="o", color=PALETTE[3], capsize=4)
+    ax.errorbar(rate, y, xerr=_error_bars(rate, low, high), fmt="o", color=PALETTE[3], capsize=4)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

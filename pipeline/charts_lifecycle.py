@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline.charts import PALETTE, WIDTH, _fig
+from pipeline.charts import PALETTE, WIDTH, _error_bars, _fig
 
 
 def curves(frame: pd.DataFrame, x: str, y: str, group: str, *, xlabel: str, ylabel: str, percent: bool = True,
@@ -54,7 +54,7 @@ def forest(labels, ratio, low, high, *, xlabel: str):
     ratio, low, high = (np.asarray(a, dtype=float) for a in (ratio, low, high))
     # intervals beyond 1/1000–1000 are drawn to the edge (a term the data hardly identify)
     ratio, low, high = (np.clip(np.nan_to_num(a, nan=1.0), 1e-3, 1e3) for a in (ratio, low, high))
-    ax.errorbar(ratio, y, xerr=[ratio - low, high - ratio], fmt="o", color=PALETTE[3], capsize=3, ms=4)
+    ax.errorbar(ratio, y, xerr=_error_bars(ratio, low, high), fmt="o", color=PALETTE[3], capsize=3, ms=4)
     ax.axvline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xlim(min(low.min(), 1.0) / 1.3, max(high.max(), 1.0) * 1.3)
     ax.set_xscale("log")
@@ -89,7 +89,7 @@ def rates_beside_reference(labels, rate, low, high, reference, *, xlabel: str, d
     fig, ax = _fig(max(2.2, 0.5 * len(labels) + 1.2))
     y = np.arange(len(labels))[::-1]
     rate, low, high, ref = (np.asarray(a, dtype=float) for a in (rate, low, high, reference))
-    ax.errorbar(rate, y, xerr=[rate - low, high - rate], fmt="o", color=PALETTE[0], capsize=3, label=data_label)
+    ax.errorbar(rate, y, xerr=_error_bars(rate, low, high), fmt="o", color=PALETTE[0], capsize=3, label=data_label)
     ok = ~np.isnan(ref)
     ax.scatter(ref[ok], y[ok], marker="D", facecolors="none", edgecolors=PALETTE[3], s=40, label=reference_label)
     ax.set_yticks(y, labels)

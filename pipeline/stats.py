@@ -22,7 +22,9 @@ def wilson_interval(successes, trials, confidence: float = 0.95):
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+        # the interval contains p mathematically; rounding at p = 0 or 1 can put it a hair outside
+        low = np.minimum(np.clip(centre - half, 0, 1), p)
+        high = np.maximum(np.clip(centre + half, 0, 1), p)
     bad = ~(n > 0)
     low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
     if scalar:

@@ -43,3 +43,20 @@ def test_confusion_heatmap_wraps_long_labels():
     fig = charts.confusion_heatmap(wide, xlabel="actual", ylabel="predicted")
     assert "\n" in fig.axes[0].get_xticklabels()[0].get_text()
     _close(fig)
+
+
+def test_error_bars_are_never_negative():
+    import numpy as np
+
+    from pipeline.charts import _error_bars, rate_with_interval
+    below, above = _error_bars([0.0, 0.5], [1e-17, 0.4], [0.2, 0.6])
+    assert (below >= 0).all() and (above >= 0).all()
+    assert np.allclose(below, [0.0, 0.1]) and np.allclose(above, [0.2, 0.1])
+    rate_with_interval(["a"], [0.0], [1e-17], [0.3], xlabel="x")   # raised ValueError before
+
+
+def test_wilson_interval_contains_its_proportion_at_the_edges():
+    from pipeline.stats import wilson_interval
+    for k, n in [(0, 1), (0, 7), (7, 7), (1, 1), (0, 1000)]:
+        low, high = wilson_interval(k, n)
+        assert low <= k / n <= high
