@@ -27,6 +27,8 @@ from pipeline import clv  # noqa: E402
 
 TRUE_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 TRUE_GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+TARGET = 20.0   # required speed-up over lifetimes, BG/NBD + Gamma-Gamma together (issues 6, 9)
+TOL = 1e-4      # required agreement of each estimate with lifetimes'
 
 
 def simulate(n: int, seed: int = 20240601, acquisition_weeks: int = 12, end_week: int = 39) -> pd.DataFrame:
@@ -106,11 +108,13 @@ def main(argv=None) -> int:
         if lt is not None:
             row["lifetimes"] = lt[k]
             row["abs_diff"] = abs(ours[k] - lt[k])
+            row["rel_diff"] = abs(ours[k] - lt[k]) / max(abs(lt[k]), 1e-300)
         row["ours_ci_low"] = (bg if k in bg.params_ else gg).summary_.at[k, "ci_low"]
         row["ours_ci_high"] = (bg if k in bg.params_ else gg).summary_.at[k, "ci_high"]
         rows.append(row)
     table = pd.DataFrame(rows).set_index("parameter")
-    with pd.option_context("display.float_format", "{:.5f}".format, "display.width", 120):
+    with pd.option_context("display.float_format", "{:.5f}".format, "display.width", 160,
+                           "display.max_columns", None):
         print()
         print(table)
     print()
@@ -124,7 +128,15 @@ def main(argv=None) -> int:
     print(f"\nours: BG/NBD log-likelihood {bg.log_likelihood_:.2f} on {bg.n_distinct_:,} distinct rows; "
           f"Gamma-Gamma on {gg.n_distinct_:,} distinct rows")
     if lt is not None:
-        print(f"max |ours - lifetimes| over the 7 estimates: {table['abs_diff'].max():.2e}")
+        # agreement: each estimate within TOL of lifetimes', absolute or relative (whichever is looser)
+        agree = bool(((table["abs_diff"] <= TOL) | (table["rel_diff"] <= TOL)).all())
+        print(f"max |ours - lifetimes| over the 7 estimates: {table['abs_diff'].max():.2e} absolute, "
+              f"{table['rel_diff'].max():.2e} relative -> {'within' if agree else 'NOT within'} {TOL:g} "
+              "(absolute or relative, per estimate)")
+        total_ratio = (t_lbg + t_lgg) / (t_bg + t_gg)
+        print(f"total speed-up {total_ratio:.1f}x (BG/NBD {t_lbg / t_bg:.1f}x, Gamma-Gamma {t_lgg / t_gg:.1f}x): "
+              f"{TARGET:g}x target {'MET' if total_ratio >= TARGET else 'NOT met'}; "
+              f"estimates {'agree' if agree else 'DISAGREE'}")
     elif lt_note or args.no_lifetimes:
         print(lt_note or "lifetimes comparison skipped (--no-lifetimes)")
     return 0
