@@ -33,7 +33,6 @@ papers' values, e.g. -9582.4 for BG/NBD on the CDNOW sample).
 from __future__ import annotations
 
 import math
-import time
 import warnings
 from typing import Callable, Mapping
 
@@ -367,9 +366,10 @@ class _Model:
         self.ci_method = ci_method
         self.params_: dict[str, float] | None = None
 
-    # optimiser limits (class attributes, set on an instance to change): seconds of search before
-    # the best point so far is taken, and iterations a parameter may sit at the search bound
-    max_seconds: float = 30.0
+    # optimiser limits (class attributes, set on an instance to change): L-BFGS iterations over all
+    # starts before the best point so far is taken, and iterations a parameter may sit at the search
+    # bound. A count, not a clock: the same data must give the same estimates on a busy machine.
+    max_iterations: int = 2000
     bound_patience: int = 30
 
     # -- subclass hooks -------------------------------------------------------------------
@@ -456,7 +456,7 @@ class _Model:
                 ds[k] = d[k] / c
         nll, fun_grad, grad, hess = self._objective(ds, w, n)
 
-        deadline = time.monotonic() + self.max_seconds
+        iterations = [0]
         self.stopped_early_ = False
 
         def lbfgs(s0):
@@ -472,7 +472,8 @@ class _Model:
                 history.append(fk)
                 stalled = len(history) > self.bound_patience and \
                     history[-self.bound_patience - 1] - fk < 1e-10 * max(1.0, abs(fk))
-                if at_bound[0] >= self.bound_patience or stalled or time.monotonic() > deadline:
+                iterations[0] += 1
+                if at_bound[0] >= self.bound_patience or stalled or iterations[0] >= self.max_iterations:
                     self.stopped_early_ = True
                     raise StopIteration
 
@@ -485,10 +486,10 @@ class _Model:
         x, f = res.x, res.fun
         if not (np.isfinite(f) and f < 1e299 and np.max(np.abs(grad(x))) < 1e-6):
             # fall back: second start, then Nelder-Mead from the best point
-            alt = lbfgs(np.zeros(len(self._names))) if time.monotonic() < deadline else res
+            alt = lbfgs(np.zeros(len(self._names))) if iterations[0] < self.max_iterations else res
             if alt.fun < f:
                 x, f = alt.x, alt.fun
-            if np.max(np.abs(x)) < 14.9 and time.monotonic() < deadline:  # not at a bound: try Nelder-Mead
+            if np.max(np.abs(x)) < 14.9 and iterations[0] < self.max_iterations:  # not at a bound: Nelder-Mead
                 nm = optimize.minimize(nll, x, method="Nelder-Mead",
                                        options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-15})
                 if nm.fun < f:
