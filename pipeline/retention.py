@@ -124,15 +124,30 @@ class Logit:
                              "p_value": 2 * stats.norm.sf(np.abs((b / se).to_numpy()))})
 
 
+MIN_LEVEL_ROWS = 20
+
+
 def design_matrix(features: pd.DataFrame, terms=SERVICE_TERMS, controls=CONTROL_TERMS,
                   categorical=("tier", "service_level")) -> pd.DataFrame:
     """Intercept, the numeric ``terms`` and ``controls``, and dummies for ``categorical`` (first level
-    in sorted order dropped: the reference). Categories with a single level are left out."""
+    in sorted order dropped: the reference). Categories with a single level are left out.
+
+    A level with fewer than ``MIN_LEVEL_ROWS`` rows (a handful of contracts whose customer has no
+    tier, say) is counted with the most frequent level: its own dummy would be estimated from a
+    few rows and, when they all renewed, would separate the data and leave no finite estimate.
+    """
     parts = [pd.Series(1.0, index=features.index, name="intercept")]
     parts += [features[c].astype(float) for c in list(terms) + list(controls)]
     for c in categorical:
-        if c in features and features[c].nunique() > 1:
-            dummies = pd.get_dummies(features[c].astype(str), prefix=c, dtype=float)
+        if c not in features:
+            continue
+        levels = features[c].astype(str)
+        counts = levels.value_counts()
+        rare = counts.index[counts < MIN_LEVEL_ROWS]
+        if len(rare) and len(rare) < len(counts):
+            levels = levels.where(~levels.isin(rare), counts.idxmax())
+        if levels.nunique() > 1:
+            dummies = pd.get_dummies(levels, prefix=c, dtype=float)
             parts.append(dummies.iloc[:, 1:])
     return pd.concat(parts, axis=1)
 
