@@ -252,7 +252,9 @@ def _labels(lang: str) -> dict[str, str]:
             "appendix", "provenance", "inputs", "parameters", "col_file", "col_table",
             "col_sha256", "col_rows_read", "col_rows_kept", "col_name", "col_value", "no_inputs",
             "abstract", "references", "data_dictionary", "data_dictionary_intro", "col_column",
-            "col_definition", "run_parameters", "packages", "col_package", "col_version"]
+            "col_definition", "run_parameters", "packages", "col_package", "col_version", "thesis_table",
+            "thesis_table_intro", "col_date", "col_symptom", "col_symptom_code", "col_type_model", "col_customer",
+            "col_cause", "col_cause_codes"]
     return {k: t(f"doc.{k}", lang) for k in keys}
 
 
@@ -276,13 +278,15 @@ def data_dictionary(lang: str) -> list[dict[str, Any]]:
     return [{"table": name, "columns": cols} for name, cols in tables.items()]
 
 
-def appendices(lang: str, *, dictionary: bool) -> list[dict[str, str]]:
+def appendices(lang: str, *, dictionary: bool, thesis_table: bool = False) -> list[dict[str, str]]:
     """Appendix entries (id, letter label, title) in document order."""
     items = []
     if dictionary:
         items.append(("appendix-dictionary", t("doc.data_dictionary", lang)))
     items.append(("appendix-parameters", t("doc.run_parameters", lang)))
     items.append(("appendix", t("doc.provenance", lang)))
+    if thesis_table:
+        items.append(("appendix-thesis", t("doc.thesis_table", lang)))
     return [{"id": ident, "num": t("doc.appendix_label", lang, letter=chr(ord("A") + i)), "title": title}
             for i, (ident, title) in enumerate(items)]
 
@@ -313,6 +317,9 @@ def build_html(fragments: Iterable[str], *, lang: str, meta: dict) -> str:
     ]
     parameters = [(str(k), _value_text(v)) for k, v in (meta.get("parameters") or {}).items()]
     with_dictionary = bool(meta.get("data_dictionary", True))
+    # the thesis's table 4-1, cleaned: rows of strings (date, symptom, symptom code, type-model,
+    # customer, cause, cause codes), escaped by the template like every other value
+    thesis_rows = [[str(v) for v in row] for row in (meta.get("thesis_table") or [])]
     return _jinja_env().get_template(DOCUMENT_TEMPLATE).render(
         lang=lang,
         title=meta.get("title") or t("doc.title", lang),
@@ -333,8 +340,10 @@ def build_html(fragments: Iterable[str], *, lang: str, meta: dict) -> str:
         show_contents=bool(meta.get("contents", True)),
         references=references(lang) if meta.get("references", True) else [],
         dictionary=data_dictionary(lang) if with_dictionary else [],
-        appendices={a["id"]: a for a in appendices(lang, dictionary=with_dictionary)},
-        appendix_order=[a["id"] for a in appendices(lang, dictionary=with_dictionary)],
+        thesis_rows=thesis_rows,
+        appendices={a["id"]: a for a in appendices(lang, dictionary=with_dictionary, thesis_table=bool(thesis_rows))},
+        appendix_order=[a["id"] for a in appendices(lang, dictionary=with_dictionary,
+                                                   thesis_table=bool(thesis_rows))],
     )
 
 

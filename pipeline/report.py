@@ -48,6 +48,16 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def thesis_table_rows(dispatches) -> list[list[str]]:
+    """The thesis's table 4-1 as cleaned, for its appendix (empty when the data does not hold it)."""
+    from pipeline.diagnosis import thesis_table_4_1
+
+    table = thesis_table_4_1(dispatches)
+    return [[str(r.reported_on), str(r.symptom_text or ""), str(r.symptom_code or ""), str(r.machine_type_model or ""),
+             str(r.customer_name or ""), str(r.cause_text or ""), " + ".join(r.cause_codes)]
+            for r in table.itertuples(index=False)]
+
+
 def has_raw_data(raw_dir: Path) -> bool:
     from pipeline.read import RAW_SUFFIXES
 
@@ -202,6 +212,7 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
                                                        "out_dir": str(target), "run_date": run_date.isoformat()},
                 "inputs": [{"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
                             "rows_kept": f["rows_kept"]} for f in result.manifest["files"]]}
+        meta["thesis_table"] = thesis_table_rows(data["dispatches"])
         render_report(executed, tmp, lang=lang, meta=meta, pdf=pdf)
         keep_reviews(target, tmp)
     shutil.rmtree(failed_dir, ignore_errors=True)

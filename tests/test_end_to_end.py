@@ -56,6 +56,11 @@ def test_pdf_has_the_chapters_and_numbers_computed_from_the_data(run):
     flat = text.replace("\n", "")
     for f in manifest["files"]:
         assert f["sha256"][:16] in flat, f["path"]
+    # the thesis's table 4-1, cleaned, in its appendix with its codes (a two-cause cell gives two)
+    flat_text = " ".join(text.split())
+    assert "Appendix D Thesis table 4-1, cleaned" in flat_text
+    html = (run["report"] / "report.html").read_text(encoding="utf-8")
+    assert "<td>MOTHERBOARD + MEMORY</td>" in html and "<td>4個HDD黃燈常亮</td>" in html
     # ... and the versions of the packages the numbers depend on
     from importlib.metadata import version
     assert "Software versions" in text and version("pandas") in text and version("scipy") in text
