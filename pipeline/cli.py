@@ -117,7 +117,7 @@ def _run(args) -> int:
         target = run_reviews(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
                              lang=args.lang, sample_if_empty=args.sample_if_empty, run_date=args.run_date,
                              pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty(),
-                             frequent_per_quarter=args.frequent)
+                             frequent_per_quarter=args.frequent, engine=args.engine, scheduler=args.scheduler)
         count = sum(1 for _ in target.glob("*.html"))
         print(f"{count} customer reviews written to {target} in {time.perf_counter() - started:.0f} s")
         return 0

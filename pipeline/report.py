@@ -172,16 +172,17 @@ def keep_reviews(target: Path, tmp: Path) -> None:
         shutil.copytree(old, tmp / "reviews")
 
 
-def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
-               lang: str = "en", sample_if_empty: bool = False, run_date=None, pdf: bool = True,
-               sources_file=None, progress: bool = False, engine: str = "pandas", scheduler=None) -> Path:
-    """Clean, analyse and render; returns the report folder ``reports_dir/<period>``."""
+def prepare(raw_dir: Path, processed_dir: Path, *, period: str = "", start: str = "", end: str = "",
+            sample_if_empty: bool = False, run_date=None, sources_file=None, engine: str = "pandas",
+            scheduler=None):
+    """What every rendering command does first: sample data into an empty raw folder (when asked),
+    clean, write the processed tables, load them and settle the period.
+
+    Returns ``(clean_result, data, period, run_date)``.
+    """
     from pipeline.chapter import resolve_period
     from pipeline.clean import clean, load_processed, write_processed
-    from pipeline.render import render_report
 
-    raw_dir, processed_dir, reports_dir = Path(raw_dir), Path(processed_dir), Path(reports_dir)
-    i18n.check_language(lang)
     if not has_raw_data(raw_dir):
         if not sample_if_empty:
             raise PipelineError(f"{raw_dir}: no raw exports (CSV, .xlsx, Parquet); put your exports there or run "
@@ -194,7 +195,20 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
                    engine=engine, scheduler=scheduler)
     write_processed(result, processed_dir)
     data = load_processed(processed_dir)
-    chosen = resolve_period(data, period, start, end, run_date)
+    return result, data, resolve_period(data, period, start, end, run_date), run_date
+
+
+def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
+               lang: str = "en", sample_if_empty: bool = False, run_date=None, pdf: bool = True,
+               sources_file=None, progress: bool = False, engine: str = "pandas", scheduler=None) -> Path:
+    """Clean, analyse and render; returns the report folder ``reports_dir/<period>``."""
+    from pipeline.render import render_report
+
+    raw_dir, processed_dir, reports_dir = Path(raw_dir), Path(processed_dir), Path(reports_dir)
+    i18n.check_language(lang)
+    result, data, chosen, run_date = prepare(raw_dir, processed_dir, period=period, start=start, end=end,
+                                             sample_if_empty=sample_if_empty, run_date=run_date,
+                                             sources_file=sources_file, engine=engine, scheduler=scheduler)
     target = reports_dir / chosen.label
     failed_dir = reports_dir / ".failed" / chosen.label
     with atomic_dir(target) as tmp:

@@ -268,31 +268,18 @@ def agenda(review: Review, lang: str) -> list[str]:
 def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start: str = "", end: str = "",
                 lang: str = "en", sample_if_empty: bool = False, run_date=None, pdf: bool = True,
                 sources_file=None, progress: bool = False,
-                frequent_per_quarter: float = FREQUENT_PER_QUARTER) -> Path:
+                frequent_per_quarter: float = FREQUENT_PER_QUARTER, engine: str = "pandas", scheduler=None) -> Path:
     """Clean, then render one review per due customer into ``reports_dir/<period>/reviews``."""
-    import datetime as dt
-
     from pipeline import __version__
     from pipeline.atomic import atomic_dir
-    from pipeline.chapter import resolve_period
-    from pipeline.clean import clean, load_processed, write_processed
     from pipeline.render import render_report
-    from pipeline.report import NOTEBOOK_DIR, execute_all, has_raw_data
+    from pipeline.report import NOTEBOOK_DIR, execute_all, prepare
 
     raw_dir, processed_dir, reports_dir = Path(raw_dir), Path(processed_dir), Path(reports_dir)
     i18n.check_language(lang)
-    if not has_raw_data(raw_dir):
-        if not sample_if_empty:
-            raise PipelineError(f"{raw_dir}: no raw exports (CSV, .xlsx, Parquet); put your exports there or run "
-                                f"`python -m pipeline sample-data --out {raw_dir}`")
-        from pipeline.sample_data import write_sample
-
-        write_sample(raw_dir)
-    run_date = dt.date.fromisoformat(str(run_date)) if run_date else dt.date.today()
-    result = clean(raw_dir, sources_file=sources_file, run_date=run_date, cache_dir=processed_dir / ".cache")
-    write_processed(result, processed_dir)
-    data = load_processed(processed_dir)
-    chosen = resolve_period(data, period, start, end, run_date)
+    result, data, chosen, run_date = prepare(raw_dir, processed_dir, period=period, start=start, end=end,
+                                             sample_if_empty=sample_if_empty, run_date=run_date,
+                                             sources_file=sources_file, engine=engine, scheduler=scheduler)
     due = due_customers(data, chosen, frequent_per_quarter)
     target = reports_dir / chosen.label / "reviews"
     failed_dir = reports_dir / ".failed" / chosen.label / "reviews"
