@@ -615,6 +615,36 @@ def _check_rft(x, tx, T):
 # BG/NBD
 # --------------------------------------------------------------------------------------------
 
+def _log_scale_objective(core, n: float, pen: float):
+    """``nll``, ``fun_grad`` and ``grad`` over log-parameters for the optimiser.
+
+    ``core(lp, want_grad=True)`` returns the penalised mean negative log-likelihood first and the
+    gradient of the log-likelihood with respect to the parameters second (anything after is
+    ignored); the chain rule to log-parameters, the penalty's gradient and the guards against
+    non-finite values live here once.
+    """
+
+    def nll(lp):
+        with np.errstate(all="ignore"):
+            val = core(np.asarray(lp, float), want_grad=False)[0]
+        return float(val) if np.isfinite(val) else 1e300
+
+    def fun_grad(lp):
+        lp = np.asarray(lp, float)
+        with np.errstate(all="ignore"):
+            val, g = core(lp)[:2]
+        if not np.isfinite(val):
+            return 1e300, np.zeros_like(lp)
+        P = np.exp(lp)
+        gl = -g * P / n + 2 * pen * P ** 2
+        return float(val), np.where(np.isfinite(gl), gl, 0.0)
+
+    def grad(lp):
+        return fun_grad(lp)[1]
+
+    return nll, fun_grad, grad
+
+
 class BetaGeo(_RFModel):
     """BG/NBD model (Fader, Hardie & Lee 2005).  params_: r, alpha, a, b."""
 
@@ -729,23 +759,7 @@ class BetaGeo(_RFModel):
             ])
             return val, g
 
-        def nll(lp):
-            with np.errstate(all="ignore"):
-                val = core(np.asarray(lp, float), want_grad=False)[0]
-            return float(val) if np.isfinite(val) else 1e300
-
-        def fun_grad(lp):
-            lp = np.asarray(lp, float)
-            with np.errstate(all="ignore"):
-                val, g = core(lp)
-            if not np.isfinite(val):
-                return 1e300, np.zeros_like(lp)
-            P = np.exp(lp)
-            gl = -g * P / n + 2 * pen * P ** 2
-            return float(val), np.where(np.isfinite(gl), gl, 0.0)
-
-        def grad(lp):
-            return fun_grad(lp)[1]
+        nll, fun_grad, grad = _log_scale_objective(core, n, pen)
 
         def hess(lp):
             h = 1e-5
@@ -966,23 +980,7 @@ class GammaGamma(_Model):
                           N * q / v - p * s_xinv - q * s_inv])
             return val, g, (p, q, v, pu, vz)
 
-        def nll(lp):
-            with np.errstate(all="ignore"):
-                val = core(np.asarray(lp, float), want_grad=False)[0]
-            return float(val) if np.isfinite(val) else 1e300
-
-        def fun_grad(lp):
-            lp = np.asarray(lp, float)
-            with np.errstate(all="ignore"):
-                val, g, st = core(lp)
-            if not np.isfinite(val):
-                return 1e300, np.zeros_like(lp)
-            P = np.exp(lp)
-            gl = -g * P / n + 2 * pen * P ** 2
-            return float(val), np.where(np.isfinite(gl), gl, 0.0)
-
-        def grad(lp):
-            return fun_grad(lp)[1]
+        nll, fun_grad, grad = _log_scale_objective(core, n, pen)
 
         def hess(lp):
             lp = np.asarray(lp, float)
