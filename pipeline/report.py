@@ -13,6 +13,7 @@ import datetime as dt
 import keyword
 import os
 import shutil
+import time
 from pathlib import Path
 
 from pipeline import __version__, i18n
@@ -97,17 +98,38 @@ def _first_error(executed: Path) -> str:
     return "unknown cell"
 
 
+# A kernel that dies before answering kernel_info never ran a cell, so starting it again is safe.
+# It happens when kernels start in several processes at once: jupyter_client picks free TCP ports by
+# binding and releasing them, and another process can take a port before the kernel binds it.
+KERNEL_START_ATTEMPTS = 3
+
+
+def is_kernel_start_failure(error: BaseException) -> bool:
+    """True for jupyter_client's "Kernel died before replying to kernel_info" (no cell has run)."""
+    return isinstance(error, RuntimeError) and "before replying to kernel_info" in str(error)
+
+
 def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], failed_dir: Path) -> Path:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     validate_parameters(notebook, parameters)
     try:
-        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
-                                   progress_bar=False, cwd=str(output.parent), log_output=False,
-                                   execution_timeout=CELL_TIMEOUT_SECONDS,
-                                   # the kernel's own start-up chatter is not the user's business
-                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+                                           progress_bar=False, cwd=str(output.parent), log_output=False,
+                                           execution_timeout=CELL_TIMEOUT_SECONDS,
+                                           # the kernel's own start-up chatter is not the user's business
+                                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                break
+            except RuntimeError as error:
+                if not is_kernel_start_failure(error):
+                    raise
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise PipelineError(f"notebook {notebook.name}: the Python kernel died while starting, "
+                                        f"{KERNEL_START_ATTEMPTS} times ({error})") from None
+                time.sleep(0.5 * attempt)
     except PapermillExecutionError:
         failed_dir.mkdir(parents=True, exist_ok=True)
         kept = failed_dir / notebook.name
