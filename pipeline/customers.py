@@ -82,10 +82,13 @@ def abbreviation_of(key: str, registry: dict[str, str]) -> tuple[str, str, float
                                   ("abbreviation", lambda k: _is_subsequence(key, k), MIN_ABBREVIATION)):
         if len(key) < minimum:
             continue
-        hits = {}
+        hits: dict[str, str] = {}
         for k, cid in registry.items():
             if len(k) > len(key) and _digits(k) == _digits(key) and test(k):
-                hits.setdefault(cid, k)
+                # a customer known under several names: its shortest matching one (highest coverage),
+                # so the score does not depend on the order the names come in
+                if cid not in hits or (len(k), k) < (len(hits[cid]), hits[cid]):
+                    hits[cid] = k
         if len(hits) == 1:
             cid, k = next(iter(hits.items()))
             return cid, k, round(100.0 * len(key) / len(k), 1), method
@@ -143,7 +146,7 @@ def resolve_customers(registry: pd.DataFrame, names: pd.Series, *, overrides: di
                 by_key.setdefault(name_key(alias), (cid, ids[cid]))
     counts = names[names.astype(str).str.strip() != ""].astype(str).value_counts()
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], name_key(kv[0]), kv[0]))
-    registry_keys = set(by_key)
+    registry_keys = dict.fromkeys(by_key)           # ordered: a set's order changes with PYTHONHASHSEED
     out = []
     for name, _ in ordered:
         key = name_key(name)

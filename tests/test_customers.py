@@ -85,3 +85,27 @@ def test_sample_customer_variants_all_resolve_to_their_customer(tmp_path):
         assert sorted((r["reason"], r["row"]) for r in q["rejects"]) == sorted(
             result.rejects.loc[result.rejects["source_file"] == f["path"], ["reason_code", "source_row"]]
             .itertuples(index=False, name=None))
+
+
+def test_abbreviation_score_does_not_depend_on_name_order_or_hash_seed():
+    # the sample's 浙江農信 case: the customer is registered under two names that both contain the
+    # abbreviation; the score is taken against the shorter (36.4 against 11 characters, not 40 against 10)
+    import subprocess
+    import sys
+
+    from pipeline.customers import abbreviation_of
+
+    long_name, alias = "浙江省農村信用社聯合社", "浙江省農村信用聯社"
+    forward = abbreviation_of("浙江農信", {name_key(long_name): "C1", name_key(alias): "C1"})
+    backward = abbreviation_of("浙江農信", {name_key(alias): "C1", name_key(long_name): "C1"})
+    assert forward == backward
+    assert forward[0] == "C1" and forward[3] == "abbreviation"
+    assert forward[2] == round(100 * 4 / min(len(name_key(long_name)), len(name_key(alias))), 1)
+    code = ("import pandas as pd; from pipeline.customers import resolve_customers as r; "
+            "reg = pd.DataFrame({'customer_id': ['C1'], 'customer_name': ['浙江省農村信用社聯合社'], "
+            "'aliases': [['浙江省農村信用聯社', '浙江省農信聯社']]}); "
+            "print(r(reg, pd.Series(['浙江農信'])).to_json())")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+            for seed in range(6)}
+    assert len(runs) == 1
