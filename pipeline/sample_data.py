@@ -6,9 +6,13 @@ exports the way real systems produce them (mixed encodings, scripts, date format
 and broken rows) and ``truth.json``: every planted parameter and quirk, so the cleaning and the
 analyses can be tested against what is known to be true.
 
-Everything is drawn from one ``numpy.random.default_rng(seed)`` in a fixed order, no timestamp is
-written, and the ``.xlsx`` is rewritten with fixed zip dates, so the same seed gives byte-identical
-files.
+Everything is drawn from ``numpy.random.default_rng(seed)`` (the purchases from their own stream,
+``default_rng([seed, 1])``) in a fixed order, no timestamp is written, and the ``.xlsx`` is rewritten
+with fixed zip dates, so the same seed gives byte-identical files.
+
+The purchase process is BG/NBD + Gamma-Gamma as planted (``truth.params``): each customer's rate and
+drop-out probability are independent draws, and its time orientation (``truth.customers``) is read
+from the simulated process afterwards; planted win-back purchases (channel ``trade-in``) are outside it.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ FAULTS_PER_MACHINE_YEAR = {"x": 2.4, "p": 1.8}
 BREACH_PROB = {"5x9": 0.09, "7x24x8": 0.12, "7x24x4": 0.15}
 BREACH_PROB_OFF_HOURS_EXTRA = 0.06
 WIN_BACK_SHARE = 0.04
+ORIENT_PAST, ORIENT_FUTURE, ORIENT_FUTURE_WEEKS = 0.3, 0.7, 104.0   # planted time orientation (_plant_orientation)
 ALIAS_SHARE = 0.10
 
 SERVICE_LEVELS = ("5x9", "7x24x8", "7x24x4")
@@ -543,27 +548,18 @@ def _assign_sorted(rng: np.random.Generator, values: np.ndarray, score: np.ndarr
 
 
 def _simulate_customer_base(rng, customers, n_weeks: float):
+    """The purchase process is BG/NBD: each customer's rate λ ~ Gamma(r, α) and drop-out
+    probability p ~ Beta(a, b) are independent draws, independent of birth and value type (the
+    time orientation is read afterwards from the simulated behaviour: ``_plant_orientation``).
+    Birth (first purchase): half in the first quarter, half spread over the rest of the span."""
     n = len(customers)
     births = np.where(rng.random(n) < 0.5, rng.uniform(0.0, 13.0, n), rng.uniform(13.0, max(14.0, n_weeks - 4.0), n))
-    orient = []
-    for i in range(n):
-        u = rng.random()
-        if births[i] < 13.0:
-            orient.append("past" if u < 0.45 else "present")
-        else:
-            orient.append("future" if u < 0.6 else "present")
-    future = np.array([o == "future" for o in orient], dtype=float)
-    past = np.array([o == "past" for o in orient], dtype=float)
     psych = np.array([c["driver"] == "psychological" for c in customers], dtype=float)
     lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n)
-    lam = _assign_sorted(rng, lam, rng.normal(size=n) + 1.2 * future - 0.3 * past)
     pdrop = rng.beta(BGNBD["a"], BGNBD["b"], n)
-    pdrop = _assign_sorted(rng, pdrop, rng.normal(size=n) + 1.5 * past - 0.8 * future)
     nu = rng.gamma(GAMMA_GAMMA["q"], 1.0 / GAMMA_GAMMA["gamma"], n)
     nu = _assign_sorted(rng, nu, rng.normal(size=n) - 0.6 * psych)  # psychological: larger orders
     for i, c in enumerate(customers):
-        c["orientation"] = orient[i]
-        c["value_type"] = VALUE_TYPES[(orient[i], c["driver"])]
         c["birth_week"] = float(births[i])
         c["lambda"] = float(lam[i])
         c["p_dropout"] = float(pdrop[i])
@@ -661,6 +657,33 @@ def _simulate_sales(rng, c, start: date, end: date, n_weeks: float) -> list[dict
         orders.append({"customer": c, "date": d, "week": t, "channel": channel, "lines": lines,
                        "value": round(sum(ln["amount"] for ln in lines), 2), "bgnbd": True})
     return orders
+
+
+def _plant_orientation(customers, n_weeks: float) -> None:
+    """Time orientation from the simulated purchase process (not an input to it).
+
+    Each customer's true expected value of the next year at the data end: 52·λ·E[z] = 52·λ·p/ν if
+    its process is still alive, else nothing; the dead are ordered by how long ago they dropped out
+    (longer ago = further in the past). Ranked among all customers: the lowest ``ORIENT_PAST``
+    share is *past* (the process died early: its value lies behind it); above ``ORIENT_FUTURE``,
+    those born within the last ``ORIENT_FUTURE_WEEKS`` before the final quarter are *future*
+    (young with a high rate: value ahead); the rest *present*."""
+    n = len(customers)
+    if n == 0:
+        return
+    score = np.array([52.0 * c["lambda"] * GAMMA_GAMMA["p"] / c["nu"] if c["alive_at_end"]
+                      else -(n_weeks - c["dropout_week"]) for c in customers])
+    rank = (np.argsort(np.argsort(score, kind="stable"), kind="stable") + 1) / n
+    young_from = n_weeks - 13.0 - ORIENT_FUTURE_WEEKS
+    for i, c in enumerate(customers):
+        if rank[i] <= ORIENT_PAST:
+            o = "past"
+        elif rank[i] > ORIENT_FUTURE and c["birth_week"] >= young_from:
+            o = "future"
+        else:
+            o = "present"
+        c["orientation"] = o
+        c["value_type"] = VALUE_TYPES[(o, c["driver"])]
 
 
 # ============================================================================================
@@ -1005,6 +1028,9 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(int(seed))
+    # the purchases (BG/NBD times, order values and lines) have their own stream, so the service side
+    # (machines, contracts, dispatches) does not move when the purchase process changes
+    sales_rng = np.random.default_rng([int(seed), 1])
     t2s = _T2S()
     n_weeks = ((end_d - start_d).days + 1) / 7.0
     end_dt = datetime.combine(end_d, time(23, 59))
@@ -1018,7 +1044,7 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
     tickets: list[dict] = []
     machines_all: list[dict] = []
     for c in custs:
-        c["orders"] = _simulate_sales(rng, c, start_d, end_d, n_weeks)
+        c["orders"] = _simulate_sales(sales_rng, c, start_d, end_d, n_weeks)
         orders.extend(c["orders"])
         ms = _make_machines(rng, c, serials)
         c["machines"] = ms
@@ -1041,6 +1067,8 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
                 _contract_chain(rng, c, ms, first, c["level"], end_d, sla_breach_effect, contracts, tickets)
                 c["contracts"] = contracts[before:]
 
+    _plant_orientation(custs, n_weeks)
+
     n_tickets: dict[str, int] = {}
     for t in tickets:
         n_tickets[t["customer"]["customer_id"]] = n_tickets.get(t["customer"]["customer_id"], 0) + 1
@@ -1061,9 +1089,9 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
         ret = last + timedelta(days=366 + int(rng.integers(14, max(15, room))))
         via = "renewal" if (c["contracts"] and rng.random() < 0.4) else "trade-in"
         if via == "trade-in":
-            z = max(500.0, float(rng.gamma(GAMMA_GAMMA["p"], 1.0 / c["nu"])))
-            disc = float(np.clip(round(c["discount_base"] + rng.normal(0, 0.04), 2), 0.0, 0.4))
-            lines = _order_lines(rng, c, z, disc, anchor_category="server")
+            z = max(500.0, float(sales_rng.gamma(GAMMA_GAMMA["p"], 1.0 / c["nu"])))
+            disc = float(np.clip(round(c["discount_base"] + sales_rng.normal(0, 0.04), 2), 0.0, 0.4))
+            lines = _order_lines(sales_rng, c, z, disc, anchor_category="server")
             o = {"customer": c, "date": ret, "week": ((ret - start_d).days) / 7.0, "channel": "trade-in",
                  "lines": lines, "value": round(sum(ln["amount"] for ln in lines), 2), "bgnbd": False}
             c["orders"].append(o)

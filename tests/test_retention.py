@@ -42,14 +42,41 @@ def test_features_match_the_generator(planted):
     assert (joined["breaches"] == joined["breaches_true"]).mean() > 0.97
 
 
-def test_planted_breach_effect_is_recovered(planted):
-    truth, _, _, table, _ = planted
-    effect = truth["renewal"]["sla_breach_effect"]
-    row = table.loc["breaches"]
-    assert effect == -0.9
-    assert row["ci_low_coef"] <= effect <= row["ci_high_coef"]
-    assert row["p_value"] < 0.01 and row["ratio"] < 1
-    assert np.isclose(row["ratio"], np.exp(row["coef"]))
+COVERAGE_SEEDS = (1, 2, 3, 4, 5, 6)
+
+
+@pytest.mark.slow
+def test_planted_breach_effect_is_recovered(tmp_path_factory):
+    """A 95% interval covers the planted value on most samples, not on every one: one seed can miss
+    (the default seed's interval is [-1.48, -0.98]), so coverage is checked over six seeds.
+
+    Measured (800 customers each): coefficients -0.89, -0.85, -0.92, -0.92, -1.27, -0.85; five of the
+    six intervals hold -0.9. Failing at three or fewer of six has probability below 0.3% when the
+    intervals are right, and a wrong model (no effect, or the wrong sign) fails every seed."""
+    effect = -0.9
+    rows = []
+    for seed in COVERAGE_SEEDS:
+        raw = tmp_path_factory.mktemp(f"raw_seed{seed}")
+        truth = write_sample(raw, customers=N_CUSTOMERS, seed=seed, sla_breach_effect=effect)
+        assert truth["renewal"]["sla_breach_effect"] == effect
+        out = tmp_path_factory.mktemp(f"processed_seed{seed}")
+        write_processed(clean(raw, run_date="2026-11-29"), out)
+        data = load_processed(out)
+        features = retention.contract_service_features(data["contracts"], data["dispatches"], data["customers"])
+        _, table = retention.service_retention_model(features)
+        rows.append(table.set_index("term").loc["breaches"])
+    found = pd.DataFrame(rows, index=list(COVERAGE_SEEDS))
+    print(found[["coef", "ci_low_coef", "ci_high_coef", "p_value"]])
+    covered = (found["ci_low_coef"] <= effect) & (effect <= found["ci_high_coef"])
+    assert covered.sum() >= 4
+    assert (found["p_value"] < 0.01).all() and (found["ratio"] < 1).all()
+    assert found["coef"].mean() == pytest.approx(effect, abs=0.15)
+    assert np.allclose(found["ratio"], np.exp(found["coef"]))
+
+
+def test_model_table_columns(planted):
+    _, _, _, table, _ = planted
+    assert table.loc["breaches", "p_value"] < 0.01
     assert list(table.reset_index().columns[:6]) == ["term", "ratio", "ci_low", "ci_high", "p_value", "model"]
 
 

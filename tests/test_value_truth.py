@@ -1,7 +1,12 @@
 """Truth recovery for chapter 3: planted purchase-process parameters and value types (``truth.json``).
 
-Figures on the default sample (seed 20090108), 300 customers: value type agreement 0.41 (chance 1/9),
-time orientation 0.58 (chance 1/3), value driver 0.73 (chance 1/3); 1,500 customers: 0.43 / 0.55 / 0.79.
+Figures on the default sample (seed 20090108), 300 customers: value type agreement 0.47 (chance 1/9),
+time orientation 0.63 (chance 1/3), value driver 0.76 (chance 1/3).
+
+The generator's purchase process is BG/NBD (λ ~ Gamma(r, α), p ~ Beta(a, b), independent of birth and
+value type); the planted time orientation is read from the simulated process afterwards, so it can be
+recovered without breaking the model's assumptions. BG/NBD on 1,500 customers (data end, trade-in
+win-back orders left out): r=0.780, α=19.20, a=0.571, b=2.796 against 0.8, 20, 0.6, 3.0.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ def sample(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def large_sample(tmp_path_factory):
-    """1,500 customers (about the generator's cap): 300 leave r 12% off (0.70 against 0.80)."""
+    """1,500 customers (about the generator's cap): 300 are too few for 10% on every parameter."""
     raw = tmp_path_factory.mktemp("value_truth_large")
     write_sample(raw, customers=1500)
     truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
@@ -37,13 +42,9 @@ def large_sample(tmp_path_factory):
 
 
 def test_bgnbd_parameters_recovered(large_sample):
-    """All data, observation end = the data end (births are spread over the three years).
-
-    r and alpha (the purchase-rate distribution) come back within 10%, and so does the mean drop-out
-    probability a/(a+b). a and b separately do not: the generator ties each customer's rate and
-    drop-out probability to its time orientation and hence to its birth week (future customers are
-    born late with high rates and low drop-out), which BG/NBD's independence assumptions do not
-    allow; on 1,500 customers a=0.42, b=1.90 against 0.6, 3.0 while a/(a+b) is within 10%."""
+    """All data, observation end = the data end (births are spread over the three years): each of
+    r, alpha, a and b comes back within 10% of the planted value (1,500 customers: 0.780, 19.20,
+    0.571, 2.796 against 0.8, 20, 0.6, 3.0)."""
     truth, tables = large_sample
     s = tables["sales"]
     s = s[s["channel"] != "trade-in"]       # planted win-back orders are outside the BG/NBD process
@@ -53,11 +54,9 @@ def test_bgnbd_parameters_recovered(large_sample):
         bg = clv.BetaGeo().fit(summary)
     planted = truth["params"]["bgnbd"]
     est = bg.params_
-    assert est["r"] == pytest.approx(planted["r"], rel=0.10)
-    assert est["alpha"] == pytest.approx(planted["alpha"], rel=0.10)
-    mean_p = est["a"] / (est["a"] + est["b"])
-    print(f"BG/NBD on 1,500 customers: {est} (planted {planted}); a/(a+b) {mean_p:.4f}")
-    assert mean_p == pytest.approx(planted["a"] / (planted["a"] + planted["b"]), rel=0.10)
+    print(f"BG/NBD on 1,500 customers: {est} (planted {planted})")
+    for k in ("r", "alpha", "a", "b"):
+        assert est[k] == pytest.approx(planted[k], rel=0.10), k
 
 
 def test_value_types_agree_with_planted(sample):
@@ -74,7 +73,7 @@ def test_value_types_agree_with_planted(sample):
     time_agree = (m["orientation"] == m["orientation_true"]).mean()
     driver_agree = (m["driver"] == m["driver_true"]).mean()
     print(f"value type agreement {agree:.3f}, time {time_agree:.3f}, driver {driver_agree:.3f} (n={len(m)})")
-    assert agree > 3 / 9            # chance is 1/9
-    assert time_agree > 0.45        # chance 1/3
+    assert agree > 0.4              # chance is 1/9 (0.47 on this sample)
+    assert time_agree > 0.55        # chance 1/3 (0.63)
     assert driver_agree > 0.6       # chance 1/3
     assert set(types["value_type"]) <= set(segmentation.VALUE_TYPES.values())
