@@ -65,36 +65,49 @@ _CLV_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0}
 # RFM summary
 # --------------------------------------------------------------------------------------------
 
+def _day_numbers(t) -> np.ndarray:
+    """Whole days since 1970-01-01 (floored) of datetime-like values, as int64."""
+    return np.asarray(t, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
 def _summarise(tx: pd.DataFrame, cust: str, end: pd.Timestamp, unit_days: float,
                collapse: str, has_value: bool) -> pd.DataFrame:
-    """frequency / recency / T / monetary_value from transactions with `_t` (Timestamp), `_v`."""
-    tx = tx.copy()
-    day = tx["_t"].dt.floor("D")
-    first = day.groupby(tx[cust], sort=False).transform("min")
-    days_since = (day - first).dt.days.to_numpy()
+    """frequency / recency / T / monetary_value from transactions with `_t` (Timestamp), `_v`.
+
+    On integer codes with numpy (no pandas groupby): this is the per-customer pass over every order
+    line, so it is written to cost about what a column store's GROUP BY costs."""
+    codes, customers = pd.factorize(tx[cust], sort=True)
+    n_customers = len(customers)
+    day = _day_numbers(tx["_t"])
+    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, day)
+    days_since = day - first[codes]
     if collapse == "D":
-        tx["_b"] = days_since
+        bucket = days_since
     else:  # collapse == "period": periods of length unit_days counted from the first purchase
-        tx["_b"] = np.floor(days_since / unit_days).astype(np.int64)
-    tx["_days"] = days_since
-    agg = {"_days": ("_days", "min")}
+        bucket = np.floor(days_since / unit_days).astype(np.int64)
+    # one row per (customer, bucket): a purchase occasion
+    occasion, occasion_index = pd.factorize(codes.astype(np.int64) * (int(bucket.max()) + 1) + bucket)
+    n_occasions = len(occasion_index)
+    occ_customer = np.empty(n_occasions, dtype=np.int64)
+    occ_customer[occasion] = codes
+    occ_days = np.full(n_occasions, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(occ_days, occasion, days_since)     # an occasion's time: its first day
+    occ_repeat = np.asarray(occasion_index) % (int(bucket.max()) + 1) > 0     # bucket > 0: not the first
+    occasions = np.bincount(occ_customer, minlength=n_customers)
+    recency_days = np.zeros(n_customers, dtype=np.int64)
+    np.maximum.at(recency_days, occ_customer, occ_days)
+    end_day = int(_day_numbers([end.floor("D")])[0])
+    out = pd.DataFrame({"frequency": (occasions - 1).astype(np.int64),
+                        "recency": recency_days / unit_days,
+                        "T": (end_day - first) / unit_days},
+                       index=pd.Index(customers, name=cust))
     if has_value:
-        agg["_v"] = ("_v", "sum")
-    per = tx.groupby([cust, "_b"], sort=False, observed=True).agg(**agg).reset_index()
-    is_repeat = per["_b"] > 0
-    g = per.groupby(cust, sort=False, observed=True)
-    out = pd.DataFrame({
-        "frequency": g["_b"].size() - 1,
-        "recency": g["_days"].max() / unit_days,
-    })
-    first_day = tx.groupby(cust, sort=False, observed=True)["_t"].min().dt.floor("D")
-    out["T"] = ((end - first_day).dt.days / unit_days).reindex(out.index)
-    if has_value:
-        rep = per.loc[is_repeat].groupby(cust, sort=False, observed=True)["_v"].mean()
-        out["monetary_value"] = rep.reindex(out.index).fillna(0.0)
-    out["frequency"] = out["frequency"].astype(np.int64)
-    out.index.name = cust
-    return out.sort_index()
+        occ_value = np.bincount(occasion, weights=tx["_v"].to_numpy(dtype=float), minlength=n_occasions)
+        repeat_value = np.bincount(occ_customer[occ_repeat], weights=occ_value[occ_repeat], minlength=n_customers)
+        repeats = out["frequency"].to_numpy()
+        out["monetary_value"] = np.divide(repeat_value, repeats, out=np.zeros(n_customers), where=repeats > 0)
+    return out
 
 
 def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col: str = "order_date",
@@ -136,7 +149,8 @@ def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col
             dates = pd.to_datetime(sales[date_col], format="mixed")
         except (ValueError, TypeError) as e:
             raise InputError(f"cannot read dates: {e}", column=date_col) from None
-    tx = pd.DataFrame({customer_col: sales[customer_col].to_numpy(), "_t": dates.to_numpy()})
+    # .array keeps a categorical customer column categorical (codes, not a million strings)
+    tx = pd.DataFrame({customer_col: sales[customer_col].array, "_t": dates.to_numpy()})
     if has_value:
         tx["_v"] = pd.to_numeric(sales[value_col], errors="raise").to_numpy(dtype=float)
     tx = tx.dropna(subset=[customer_col, "_t"])

@@ -45,7 +45,7 @@ def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = 
     count = b["product"].value_counts()
     pairs = b.merge(b, on="key", suffixes=("_a", "_b"))
     pairs = pairs[pairs["product_a"] != pairs["product_b"]]
-    out = pairs.groupby(["product_a", "product_b"]).size().rename("customers").reset_index()
+    out = pairs.groupby(["product_a", "product_b"], observed=True).size().rename("customers").reset_index()
     out["baskets_a"] = out["product_a"].map(count).astype("int64")
     out["baskets_b"] = out["product_b"].map(count).astype("int64")
     out["support"] = out["customers"] / n

@@ -5,6 +5,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# below this many possible keys a dense array beats hashing or sorting them (a few MB at most)
+_DENSE_KEYS = 50_000_000
+
+
+def _distinct(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """The distinct non-negative integer keys (< ``n_keys``), ascending."""
+    if n_keys <= _DENSE_KEYS:
+        seen = np.zeros(n_keys, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return np.unique(keys)
+
+
+def _counts(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct key, how often) for non-negative integer keys (< ``n_keys``), ascending by key."""
+    if n_keys <= _DENSE_KEYS:
+        counts = np.bincount(keys, minlength=n_keys)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    return np.unique(keys, return_counts=True)
+
+
+def _period_ordinals(dates: pd.Series, freq: str) -> np.ndarray:
+    """pandas Period ordinals (consecutive integers per period) of datetimes; months and quarters
+    straight from numpy's month numbers (months since 1970-01), other frequencies through Period."""
+    if freq in ("M", "Q"):
+        months = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+        return months if freq == "M" else np.floor_divide(months, 3)
+    return dates.dt.to_period(freq).array.asi8
+
 
 def cohort_retention(sales: pd.DataFrame, freq: str = "M", customer_col: str = "customer_id",
                      date_col: str = "order_date") -> pd.DataFrame:
@@ -16,20 +46,30 @@ def cohort_retention(sales: pd.DataFrame, freq: str = "M", customer_col: str = "
     period, and ``rate`` = retained / customers. Returns are not purchases.
     """
     s = sales.loc[~sales.get("is_return", pd.Series(False, index=sales.index)), [customer_col, date_col]]
-    # period ordinals (consecutive integers per month or quarter) keep the arithmetic vectorised
-    ordinal = pd.Series(s[date_col].dt.to_period(freq).array.asi8, index=s.index)
-    first = ordinal.groupby(s[customer_col]).transform("min")
-    frame = pd.DataFrame({"customer": s[customer_col].values, "cohort": first.values,
-                          "period_index": (ordinal - first).values}).drop_duplicates()
-    sizes = frame[frame["period_index"] == 0].groupby("cohort")["customer"].nunique().rename("customers")
-    retained = frame.groupby(["cohort", "period_index"])["customer"].nunique().rename("retained").reset_index()
-    out = retained.merge(sizes.reset_index(), on="cohort")
+    s = s[s[customer_col].notna() & s[date_col].notna()]
+    columns = ["cohort", "period_index", "customers", "retained", "rate"]
+    if s.empty:
+        return pd.DataFrame(columns=columns)
+    # integer codes throughout: period ordinals (consecutive integers per month or quarter) and
+    # customer codes, so that one pass of hashing and counting does what several groupbys did
+    ordinal = _period_ordinals(s[date_col], freq)
+    customer, _ = pd.factorize(s[customer_col])
+    low = int(ordinal.min())
+    span = int(ordinal.max()) - low + 1
+    first = np.full(int(customer.max()) + 1, span, dtype=np.int64)
+    np.minimum.at(first, customer, ordinal - low)
+    active = _distinct(customer.astype(np.int64) * span + (ordinal - low), len(first) * span)
+    who, when = np.divmod(active, span)                  # each (customer, period) with a purchase, once
+    cohort = first[who]
+    cells, retained = _counts(cohort * span + (when - cohort), span * span)
+    cohort_idx, period_index = np.divmod(cells, span)
+    size = pd.Series(retained[period_index == 0], index=cohort_idx[period_index == 0])
+    out = pd.DataFrame({"cohort": cohort_idx + low, "period_index": period_index.astype(np.int64),
+                        "customers": size.reindex(cohort_idx).to_numpy(dtype=np.int64),
+                        "retained": retained.astype(np.int64)})
     out["rate"] = out["retained"] / out["customers"]
-    codes = pd.unique(out["cohort"])
-    names = pd.PeriodIndex.from_ordinals(codes, freq=freq).astype(str)
-    out["cohort"] = out["cohort"].map(dict(zip(codes, names)))
-    return out[["cohort", "period_index", "customers", "retained", "rate"]].sort_values(
-        ["cohort", "period_index"]).reset_index(drop=True)
+    out["cohort"] = pd.PeriodIndex.from_ordinals(out["cohort"].to_numpy(), freq=freq).astype(str)
+    return out[columns].sort_values(["cohort", "period_index"]).reset_index(drop=True)
 
 
 def renewal_rates(contracts: pd.DataFrame, by: str | list[str] = "service_level") -> pd.DataFrame:

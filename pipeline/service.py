@@ -53,12 +53,57 @@ def _with_month(d: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def _long(d: pd.DataFrame, col: str, name: str) -> pd.DataFrame:
-    """(row, item) pairs of a list column; ``row`` is the dispatch's position; repeats dropped."""
-    s = d[col].reset_index(drop=True)
-    s = s.where(s.notna(), None)
-    e = s.explode().dropna()
-    out = pd.DataFrame({"row": e.index.to_numpy(dtype="int64"), name: e.astype(str).to_numpy()})
-    return out.drop_duplicates(ignore_index=True)
+    """(row, item) pairs of a list column; ``row`` is the dispatch's position; repeats dropped.
+
+    Items keep their order within a cell (the first cause is the primary one)."""
+    rows, codes, items = _long_codes(d, col)
+    return pd.DataFrame({"row": rows, name: items[codes]})
+
+
+_LIST_CELLS = {list, np.ndarray, type(None), float}     # float: NaN, a missing cell (else Arrow refuses it)
+
+
+def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A list column as ``(rows, codes, items)``: the item of pair i is ``items[codes[i]]`` (text),
+    in row order and, within a cell, in written order, each item once per cell.
+
+    Through Arrow's list kernels when every cell is a list (or missing): ``Series.explode`` on a
+    million cells costs seconds, flattening the Arrow list array milliseconds. Any other cell (a
+    bare string, a number) takes the general path."""
+    values = d[col].to_numpy(dtype=object)
+    if set(map(type, values)) <= _LIST_CELLS:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            arr = pa.array(values, type=pa.large_list(pa.large_string()), from_pandas=True)  # one chunk
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None
+        if arr is not None:
+            flat = pc.list_flatten(arr)
+            rows = pc.list_parent_indices(arr).to_numpy().astype("int64")
+            encoded = pc.dictionary_encode(flat)
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            valid = flat.is_valid().to_numpy(zero_copy_only=False)
+            items = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+            return _first_per_cell(rows[valid], codes[valid].astype("int64"), items)
+    s = pd.Series(values, dtype=object)
+    e = s.where(s.notna(), None).explode().dropna()
+    codes, items = pd.factorize(e.astype(str).to_numpy())
+    return _first_per_cell(e.index.to_numpy(dtype="int64"), codes.astype("int64"), np.asarray(items, dtype=object))
+
+
+def _first_per_cell(rows: np.ndarray, codes: np.ndarray, items: np.ndarray):
+    """Drop an item repeated within one cell (keeping its first place); only cells of two or more
+    items are checked, which in dispatch data is a small share."""
+    starts = np.r_[True, rows[1:] != rows[:-1]]
+    single = starts & np.r_[rows[1:] != rows[:-1], True]
+    keep = np.ones(len(rows), dtype=bool)
+    multi = np.flatnonzero(~single)
+    if len(multi):
+        key = rows[multi] * (len(items) + 1) + codes[multi]
+        keep[multi] = ~pd.Series(key).duplicated().to_numpy()
+    return rows[keep], codes[keep], items
 
 
 def _row_flag(n: int, rows) -> np.ndarray:
@@ -442,26 +487,38 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     by = _by_list(by)
     d = _with_month(dispatches, by).reset_index(drop=True)
     keys = ["symptom_code", *by]
-    sym = d["symptom_code"]
-    keep = sym.notna() & (include_unmapped | (sym != UNMAPPED))
-    causes = _long(d, "cause_codes", "cause_code")
-    all_causes = np.sort(causes["cause_code"].unique())
-    if first_only:
-        causes = causes.drop_duplicates("row", keep="first")
-    causes = causes[keep.to_numpy()[causes["row"].to_numpy()]]
-    K = len(all_causes)
-    m = causes.join(d[keys], on="row")
-    counts = m.groupby([*keys, "cause_code"], dropna=False).size().rename("dispatches").reset_index()
-    per_key = m.groupby(keys, dropna=False).agg(symptom_dispatches=("row", "nunique"),
-                                               mentions=("row", "size")).reset_index()
-    per_key = per_key[per_key["symptom_dispatches"] >= min_dispatches]
     cols = [*keys, "cause_code", "dispatches", "probability", "ci_low", "ci_high", "symptom_dispatches",
             "mentions"]
-    if per_key.empty:
+    sym = d["symptom_code"]
+    keep = (sym.notna() & (include_unmapped | (sym != UNMAPPED))).to_numpy()
+    rows, codes, items = _long_codes(d, "cause_codes")
+    # counted on integer codes: group × cause cells by bincount, not by grouping a million strings
+    rank = np.argsort(np.argsort(items, kind="stable"), kind="stable")
+    all_causes, codes = np.sort(items, kind="stable"), rank[codes]      # causes in sorted order
+    K = len(all_causes)
+    if first_only:
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        rows, codes = rows[first], codes[first]
+    chosen = keep[rows]
+    rows, codes = rows[chosen], codes[chosen]
+    grouped = d.groupby(keys, dropna=False, observed=True, sort=True)
+    group = grouped.ngroup().to_numpy()
+    labels = grouped.size().index.to_frame(index=False)
+    G = len(labels)
+    if K == 0 or G == 0 or len(rows) == 0:
         return pd.DataFrame(columns=cols)
-    grid = per_key.merge(pd.DataFrame({"cause_code": all_causes}), how="cross")
-    out = grid.merge(counts, on=[*keys, "cause_code"], how="left")
-    out["dispatches"] = out["dispatches"].fillna(0).astype("int64")
+    cells = np.bincount(group[rows] * K + codes, minlength=G * K).reshape(G, K)
+    mentions = cells.sum(axis=1)
+    distinct_rows = rows[np.r_[True, rows[1:] != rows[:-1]]]          # rows ascend: no sort needed
+    symptom_dispatches = np.bincount(group[distinct_rows], minlength=G)
+    kept = np.flatnonzero((symptom_dispatches > 0) & (symptom_dispatches >= min_dispatches))
+    if len(kept) == 0:
+        return pd.DataFrame(columns=cols)
+    out = labels.iloc[np.repeat(kept, K)].reset_index(drop=True)
+    out["cause_code"] = np.tile(all_causes, len(kept))
+    out["dispatches"] = cells[kept].ravel().astype("int64")
+    out["symptom_dispatches"] = np.repeat(symptom_dispatches[kept], K).astype("int64")
+    out["mentions"] = np.repeat(mentions[kept], K).astype("int64")
     a = out["dispatches"] + prior
     b = out["mentions"] - out["dispatches"] + (K - 1) * prior
     out["probability"] = a / (a + b)

@@ -366,3 +366,35 @@ def test_thesis_table_4_1_rows():
     assert out["machine_type_model"].tolist() == ["7979Q7C", "7979Q7C"]
     assert out["cause_codes"].tolist() == [["MOTHERBOARD", "MEMORY"], ["RAID_CARD"]]
     assert thesis_table_4_1(d.drop(columns="source_file")).empty
+
+
+def test_list_cells_flatten_the_same_on_both_paths():
+    # lists only: the Arrow path; a bare string among them: the general path. Same pairs, same order,
+    # an item repeated within one cell counted once, missing cells and items skipped.
+    import numpy as np
+
+    from pipeline.service import _long
+
+    lists = pd.DataFrame({"c": [["B", "A", "B"], None, [], np.array(["C", None, "A"], dtype=object), ["A"],
+                                float("nan")]})
+    out = _long(lists, "c", "cause")
+    assert out.to_dict("list") == {"row": [0, 0, 3, 3, 4], "cause": ["B", "A", "C", "A", "A"]}
+    mixed = pd.DataFrame({"c": ["AB", ["B", "A", "B"], [1, 2], None]})
+    out = _long(mixed, "c", "cause")
+    assert out.to_dict("list") == {"row": [0, 1, 1, 2, 2], "cause": ["AB", "B", "A", "1", "2"]}
+
+
+def test_cause_given_symptom_counts_on_a_worked_example():
+    from pipeline.service import cause_given_symptom
+
+    d = pd.DataFrame({"symptom_code": pd.Categorical(["S1", "S1", "S1", "S2", None, "UNMAPPED"]),
+                      "cause_codes": [["C1", "C2"], ["C1"], ["C2", "C2"], ["C3"], ["C1"], ["C1"]]})
+    t = cause_given_symptom(d, min_dispatches=1, prior=0.0).set_index(["symptom_code", "cause_code"])
+    # S1: mentions C1 twice, C2 twice (the repeat within row 2 once) in 3 dispatches; causes seen: C1-C3
+    assert t.loc[("S1", "C1"), ["dispatches", "symptom_dispatches", "mentions"]].tolist() == [2, 3, 4]
+    assert t.loc[("S1", "C3"), "dispatches"] == 0 and t.loc[("S1", "C2"), "probability"] == 0.5
+    assert t.loc[("S2", "C3"), "probability"] == 1.0
+    assert set(t.index.get_level_values(0)) == {"S1", "S2"}        # missing and UNMAPPED left out
+    first = cause_given_symptom(d, min_dispatches=1, prior=0.0, first_only=True, keep_unseen=False)
+    assert first.set_index(["symptom_code", "cause_code"])["dispatches"].to_dict() == {
+        ("S1", "C1"): 2, ("S1", "C2"): 1, ("S2", "C3"): 1}
