@@ -23,6 +23,47 @@ def purchases(sales: pd.DataFrame) -> pd.DataFrame:
     keep &= s["product_id"].notna()
     return s[keep]
 
+# below this many possible (basket, product) or (product, product) keys, a dense array beats hashing
+_DENSE_KEYS = 50_000_000
+
+
+def _distinct_pairs(basket: np.ndarray, product: np.ndarray, n_baskets: int, n_products: int):
+    """Each (basket, product) once, ordered by basket then product."""
+    flat = basket * n_products + product
+    if n_baskets * n_products <= _DENSE_KEYS:
+        seen = np.zeros(n_baskets * n_products, dtype=bool)
+        seen[flat] = True
+        flat = np.flatnonzero(seen)
+    else:
+        flat = np.unique(flat)
+    return np.divmod(flat, n_products)
+
+
+def _pair_counts(key: np.ndarray, item: np.ndarray, n_baskets: int, n_products: int):
+    """Ordered product pairs (a, b), a ≠ b, with the number of baskets holding both, from distinct
+    (basket, product) codes ordered by basket (:func:`_distinct_pairs`).
+
+    The self-join of baskets in numpy: item i of a basket of k items is paired with the basket's k
+    items (k² pairs per basket, the same rows a merge on the basket key makes), then the pair codes
+    are counted."""
+    size = np.bincount(key, minlength=n_baskets)
+    start = np.cumsum(size) - size
+    reach = size[key]                                   # each item pairs with its basket's items
+    left = np.repeat(np.arange(len(item)), reach)
+    block = np.cumsum(reach) - reach
+    right = start[key][left] + (np.arange(len(left)) - np.repeat(block, reach))
+    a, b = item[left], item[right]
+    differ = a != b
+    pair = a[differ] * n_products + b[differ]
+    if n_products * n_products <= _DENSE_KEYS:
+        counts = np.bincount(pair, minlength=n_products * n_products)
+        pair = np.flatnonzero(counts)
+        counts = counts[pair]
+    else:
+        pair, counts = np.unique(pair, return_counts=True)
+    a, b = np.divmod(pair, n_products)
+    return a, b, counts.astype(np.int64)
+
 
 def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = "product_id",
                min_support: float = 0.0, min_count: int = 1) -> pd.DataFrame:
@@ -36,16 +77,20 @@ def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = 
     ``level``. Sorted by lift, then support, descending.
     """
     key = {"customer": "customer_id", "order": "order_id"}[level]
-    b = purchases(sales)[[key, product_col]].drop_duplicates()
-    b.columns = ["key", "product"]
-    n = b["key"].nunique()
+    bought = purchases(sales)
     cols = ["product_a", "product_b", "customers", "support", "confidence", "lift", "baskets_a", "baskets_b", "level"]
+    basket, _ = pd.factorize(bought[key])
+    product, labels = pd.factorize(bought[product_col], sort=True)
+    present = basket >= 0
+    basket, product = basket[present].astype(np.int64), product[present].astype(np.int64)
+    n = int(basket.max()) + 1 if len(basket) else 0
     if n == 0:
         return pd.DataFrame(columns=cols)
-    count = b["product"].value_counts()
-    pairs = b.merge(b, on="key", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["product_a"] != pairs["product_b"]]
-    out = pairs.groupby(["product_a", "product_b"], observed=True).size().rename("customers").reset_index()
+    basket, product = _distinct_pairs(basket, product, n, len(labels))
+    a, b, together = _pair_counts(basket, product, n, len(labels))
+    labels = np.asarray(labels, dtype=object)
+    out = pd.DataFrame({"product_a": labels[a], "product_b": labels[b], "customers": together})
+    count = pd.Series(np.bincount(product, minlength=len(labels)), index=labels)     # baskets per product
     out["baskets_a"] = out["product_a"].map(count).astype("int64")
     out["baskets_b"] = out["product_b"].map(count).astype("int64")
     out["support"] = out["customers"] / n
