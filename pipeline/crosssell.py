@@ -3,7 +3,7 @@
 Product-pair co-purchase (support, confidence, lift) at customer or order level, next-product
 suggestions per segment, breadth of products per customer over time, service-level upgrades
 between consecutive contracts, and the share of customers who bought more this year than last.
-All vectorised: baskets are deduplicated (key, product) pairs joined to themselves by key.
+All vectorised: product pairs are counted as XᵀX of the sparse basket × product matrix.
 """
 
 from __future__ import annotations
@@ -23,46 +23,23 @@ def purchases(sales: pd.DataFrame) -> pd.DataFrame:
     keep &= s["product_id"].notna()
     return s[keep]
 
-# below this many possible (basket, product) or (product, product) keys, a dense array beats hashing
-_DENSE_KEYS = 50_000_000
 
+def _co_occurrence(basket: np.ndarray, product: np.ndarray, n_baskets: int, n_products: int):
+    """Ordered product pairs (a, b), a ≠ b, with the number of baskets holding both, and the number
+    of baskets holding each product.
 
-def _distinct_pairs(basket: np.ndarray, product: np.ndarray, n_baskets: int, n_products: int):
-    """Each (basket, product) once, ordered by basket then product."""
-    flat = basket * n_products + product
-    if n_baskets * n_products <= _DENSE_KEYS:
-        seen = np.zeros(n_baskets * n_products, dtype=bool)
-        seen[flat] = True
-        flat = np.flatnonzero(seen)
-    else:
-        flat = np.unique(flat)
-    return np.divmod(flat, n_products)
+    With X the 0/1 basket × product matrix (sparse), XᵀX counts baskets per product pair: the same
+    numbers a self-merge of (basket, product) rows gives, without materialising its k² rows per basket."""
+    from scipy import sparse
 
-
-def _pair_counts(key: np.ndarray, item: np.ndarray, n_baskets: int, n_products: int):
-    """Ordered product pairs (a, b), a ≠ b, with the number of baskets holding both, from distinct
-    (basket, product) codes ordered by basket (:func:`_distinct_pairs`).
-
-    The self-join of baskets in numpy: item i of a basket of k items is paired with the basket's k
-    items (k² pairs per basket, the same rows a merge on the basket key makes), then the pair codes
-    are counted."""
-    size = np.bincount(key, minlength=n_baskets)
-    start = np.cumsum(size) - size
-    reach = size[key]                                   # each item pairs with its basket's items
-    left = np.repeat(np.arange(len(item)), reach)
-    block = np.cumsum(reach) - reach
-    right = start[key][left] + (np.arange(len(left)) - np.repeat(block, reach))
-    a, b = item[left], item[right]
-    differ = a != b
-    pair = a[differ] * n_products + b[differ]
-    if n_products * n_products <= _DENSE_KEYS:
-        counts = np.bincount(pair, minlength=n_products * n_products)
-        pair = np.flatnonzero(counts)
-        counts = counts[pair]
-    else:
-        pair, counts = np.unique(pair, return_counts=True)
-    a, b = np.divmod(pair, n_products)
-    return a, b, counts.astype(np.int64)
+    x = sparse.coo_matrix((np.ones(len(basket), dtype=np.int64), (basket, product)),
+                          shape=(n_baskets, n_products)).tocsr()        # repeats summed ...
+    x.data[:] = 1                                                        # ... then counted once
+    both = (x.T @ x).tocoo()
+    off = both.row != both.col
+    order = np.lexsort((both.col[off], both.row[off]))
+    return (both.row[off][order].astype(np.int64), both.col[off][order].astype(np.int64),
+            both.data[off][order].astype(np.int64), both.diagonal().astype(np.int64))
 
 
 def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = "product_id",
@@ -86,11 +63,10 @@ def pair_table(sales: pd.DataFrame, level: str = "customer", product_col: str = 
     n = int(basket.max()) + 1 if len(basket) else 0
     if n == 0:
         return pd.DataFrame(columns=cols)
-    basket, product = _distinct_pairs(basket, product, n, len(labels))
-    a, b, together = _pair_counts(basket, product, n, len(labels))
+    a, b, together, baskets = _co_occurrence(basket, product, n, len(labels))
     labels = np.asarray(labels, dtype=object)
     out = pd.DataFrame({"product_a": labels[a], "product_b": labels[b], "customers": together})
-    count = pd.Series(np.bincount(product, minlength=len(labels)), index=labels)     # baskets per product
+    count = pd.Series(baskets, index=labels)
     out["baskets_a"] = out["product_a"].map(count).astype("int64")
     out["baskets_b"] = out["product_b"].map(count).astype("int64")
     out["support"] = out["customers"] / n
