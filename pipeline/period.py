@@ -104,3 +104,18 @@ def latest_complete_quarter(last_date: pd.Timestamp, run_date=None) -> Period:
     if run_date is not None:
         return q if q.end < pd.Timestamp(run_date).normalize() else q.previous()
     return q if q.end <= last else q.previous()
+
+
+def month_labels(dates: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of each timestamp (NaN where missing), same index.
+
+    Formats each distinct month once: ``Series.dt.strftime`` formats every row, seconds per million."""
+    import numpy as np
+
+    months = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    missing = np.isnat(months)
+    inverse, distinct = pd.factorize(months[~missing].astype(np.int64))
+    text = np.datetime_as_string(np.asarray(distinct).astype("datetime64[M]"), unit="M").astype(object)
+    out = np.full(len(months), np.nan, dtype=object)
+    out[~missing] = text[inverse]
+    return pd.Series(out, index=dates.index, name=dates.name)

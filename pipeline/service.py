@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.period import month_labels
 from pipeline.stats import wilson_interval
 
 __all__ = [
@@ -48,7 +49,7 @@ def _by_list(by) -> list[str]:
 
 def _with_month(d: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     if "month" in by and "month" not in d:
-        d = d.assign(month=pd.to_datetime(d["reported_at"]).dt.strftime("%Y-%m"))
+        d = d.assign(month=month_labels(d["reported_at"]))
     return d
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pipeline.period import month_labels
 from pipeline.stats import wilson_interval  # noqa: F401  (re-exported)
 
 __all__ = [
@@ -201,7 +202,7 @@ def sla_flags(dispatches: pd.DataFrame, *, as_of=None, holidays: Iterable = (),
     as_of = pd.Timestamp(as_of) if as_of is not None else None
     if as_of is not None:
         arrived = arrived.where(arrived <= as_of)       # an arrival after as_of is not known yet
-    out["month"] = reported.dt.strftime("%Y-%m")
+    out["month"] = month_labels(reported)
     deadline = response_deadline(reported, level, holidays=holidays, targets=targets,
                                  day_start=day_start, day_end=day_end)
     out["response_deadline"] = deadline

@@ -38,3 +38,15 @@ def test_latest_complete_quarter_as_of_the_run_date():
     assert latest_complete_quarter(pd.Timestamp("2009-12-30"), run_date="2026-11-29").label == "2009Q4"
     # data running into the current quarter: that quarter is not complete yet
     assert latest_complete_quarter(pd.Timestamp("2026-11-20"), run_date="2026-11-29").label == "2026Q3"
+
+
+def test_month_labels_match_strftime_with_missing_values_and_index_kept():
+    import pandas as pd
+
+    from pipeline.period import month_labels
+
+    s = pd.Series(pd.to_datetime(["2009-01-31 23:59", "1969-12-31 10:00", None, "2024-02-29 00:00"]), index=[5, 6, 7, 8])
+    out = month_labels(s)
+    assert out.index.tolist() == [5, 6, 7, 8]
+    assert out.iloc[[0, 1, 3]].tolist() == ["2009-01", "1969-12", "2024-02"] and pd.isna(out.iloc[2])
+    assert out.iloc[[0, 1, 3]].tolist() == s.dt.strftime("%Y-%m").iloc[[0, 1, 3]].tolist()
