@@ -49,28 +49,47 @@ def _templates(seed: int, customers: int, work: Path):
     return d_header, d_rows, s_header, s_rows
 
 
+# an export larger than the pipeline's file-size guard (1 GiB) is refused; real exports of this size
+# come one file per period, so larger runs are written in parts of at most this many lines
+LINES_PER_FILE = 2_000_000
+
+
+def _parts(name: str, lines: int) -> list[tuple[str, int, int]]:
+    """(file name, first line, end line) for ``lines`` lines of table ``name``."""
+    if lines <= LINES_PER_FILE:
+        return [(f"{name}.csv", 0, lines)]
+    starts = range(0, lines, LINES_PER_FILE)
+    return [(f"{name}_part{k + 1:02d}.csv", a, min(a + LINES_PER_FILE, lines)) for k, a in enumerate(starts)]
+
+
 def generate(out: Path, *, sales: int, dispatches: int, seed: int = 7, customers: int = 300) -> dict:
-    """Write ``dispatches.csv`` and ``sales.csv`` of the wanted sizes into ``out``."""
+    """Write ``dispatches.csv`` and ``sales.csv`` of the wanted sizes into ``out/raw`` (in parts of
+    :data:`LINES_PER_FILE` lines when larger). Returns {file stem: path}."""
     rng = np.random.default_rng(seed)
     d_header, d_rows, s_header, s_rows = _templates(seed, customers, out)
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "raw"
     raw.mkdir()
-    with open(raw / "dispatches.csv", "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(d_header)
-        for i, k in enumerate(rng.integers(0, len(d_rows), dispatches)):
-            row = list(d_rows[k])
-            row[0] = f"B{i:08d}"
-            w.writerow(row)
-    with open(raw / "sales.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(s_header)
-        for i, k in enumerate(rng.integers(0, len(s_rows), sales)):
-            row = list(s_rows[k])
-            row[0], row[1] = f"S{i // 3:08d}", str(i % 3 + 1)
-            w.writerow(row)
-    return {"dispatches": raw / "dispatches.csv", "sales": raw / "sales.csv"}
+    files = {}
+    for file_name, a, b in _parts("dispatches", dispatches):
+        with open(raw / file_name, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(d_header)
+            for i, k in zip(range(a, b), rng.integers(0, len(d_rows), b - a)):
+                row = list(d_rows[k])
+                row[0] = f"B{i:08d}"
+                w.writerow(row)
+        files[Path(file_name).stem] = raw / file_name
+    for file_name, a, b in _parts("sales", sales):
+        with open(raw / file_name, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(s_header)
+            for i, k in zip(range(a, b), rng.integers(0, len(s_rows), b - a)):
+                row = list(s_rows[k])
+                row[0], row[1] = f"S{i // 3:08d}", str(i % 3 + 1)
+                w.writerow(row)
+        files[Path(file_name).stem] = raw / file_name
+    return files
 
 
 def io_floor(files: dict) -> float:
