@@ -216,3 +216,39 @@ def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
     fourth = clean(raw, run_date="2026-11-29", cache_dir=out / ".cache")
     assert reads[-1] == "dispatches_2009_01.csv" and len(reads) == 3
     assert sorted(fourth.tables["dispatches"]["ticket_id"]) == ["D1", "D3", "D4"]
+
+
+def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_path, monkeypatch):
+    # ISOLATE_BYTES = 0: every file goes through the child-process path the large ones take
+    import pipeline.clean as clean_module
+    from pipeline.sample_data import write_sample
+
+    raw = tmp_path / "raw"
+    write_sample(raw, customers=40, seed=5)
+    here = clean(raw, run_date="2026-11-29")
+    spawned = []
+    real = clean_module._read_and_clean_isolated
+
+    def counting(job, **kwargs):
+        spawned.append(job[0].name)
+        return real(job, **kwargs)
+
+    monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
+    monkeypatch.setattr(clean_module, "_read_and_clean_isolated", counting)
+    isolated = clean(raw, run_date="2026-11-29")
+    assert sorted(spawned) == sorted(f["path"] for f in here.manifest["files"]) and len(spawned) >= 5
+    for name, table in here.tables.items():
+        pd.testing.assert_frame_equal(isolated.tables[name], table)
+    pd.testing.assert_frame_equal(isolated.rejects, here.rejects)
+    assert isolated.manifest["files"] == here.manifest["files"]
+
+
+def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkeypatch):
+    import pipeline.clean as clean_module
+
+    monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
+    write_csv(tmp_path / "dispatches.csv", "派單號,客戶名稱\nD1,甲\n")
+    with pytest.raises(InputError) as err:
+        clean(tmp_path)
+    assert err.value.file and err.value.file.endswith("dispatches.csv")
+    assert "reported_at" in str(err.value) and "'客戶名稱'" in str(err.value)
