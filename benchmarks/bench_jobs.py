@@ -297,7 +297,13 @@ def clv_lifetimes(data, opts, summary=None):
 def clean_pandas(data, opts, engine="pandas"):
     from pipeline.clean import clean
 
-    result = clean(data / "raw", run_date=RUN_DATE, engine=opts.get("_engine") or engine)
+    import tempfile
+
+    # with a cache folder, as `make report` runs it (processed/.cache): each file's part goes to disk
+    # as it is cleaned instead of staying in memory until the tables are written
+    with tempfile.TemporaryDirectory(prefix="bench_clean_cache.") as cache:
+        result = clean(data / "raw", run_date=RUN_DATE, engine=opts.get("_engine") or engine,
+                       cache_dir=Path(cache))
     opts["_manifest"] = result.manifest
     return result
 

@@ -618,7 +618,8 @@ def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, prog
     """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`).
 
     ``cache_dir`` (usually ``PROCESSED/.cache``): a raw file whose bytes, settings, program version
-    and taxonomy are unchanged is not parsed again; its cleaned part is read from there.
+    and taxonomy are unchanged is not parsed again; its cleaned part is read from there, and a file
+    cleaned now has its part written there at once (the only thing ``clean`` writes).
     :func:`write_processed` writes the parts this run used into ``out_dir/.cache``.
 
     ``engine``: ``"pandas"`` (here) or ``"dask"`` (each file read and cleaned as a task on a Dask
@@ -683,7 +684,13 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 kept, rej, meta = cached
             else:
                 kept, rej, meta = next(fresh)
-                cache_new[key] = (kept, rej, meta)
+                if cache_dir is not None:
+                    # into the cache at once (json last, so a half-written entry is never read):
+                    # holding every file's part until write_processed doubled the memory of a run
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    _cache_write(cache_dir, key, (kept, rej, meta))
+                else:
+                    cache_new[key] = (kept, rej, meta)
             cache_keys.append(key)
             parts[source.table].append(kept)
             if len(rej):
@@ -692,15 +699,19 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         st["rows"] = sum(f["rows_read"] for f in files)
         st["files"] = len(todo)
         st["cached_files"] = len(entries) - len(todo)
+        # the kept parts now live in `parts` (and, without a cache folder, in cache_new) only, so
+        # that de-duplication can let them go table by table
+        del fresh, entries, kept, rej, cached
     tables, duplicates = {}, {}
     with stages.stage("de-duplicate", rows=sum(len(f) for frames in parts.values() for f in frames)):
-        for table, frames in parts.items():
-            frames = [f for f in frames if len(f)]
+        for table in list(parts):
+            frames = [f for f in parts.pop(table) if len(f)]      # popped: the parts die with the concat
             if not frames:
                 tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(
                     columns="_raw_hash")
                 continue
             combined = pd.concat(frames, ignore_index=True)
+            del frames
             deduped, counts, rej = deduplicate(table, combined)
             duplicates.update(counts)
             if len(rej):
