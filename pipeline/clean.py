@@ -25,7 +25,7 @@ from pipeline import __version__
 from pipeline.atomic import atomic_dir, sha256_file
 from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 from pipeline.parse import (DateOptions, factorize_text, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
                             split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
@@ -566,51 +566,76 @@ def _read_and_clean(job, *, run_date, taxonomy):
 ISOLATE_BYTES = 64 * 2**20
 
 
-def _read_and_clean_here(job, *, run_date, taxonomy):
+def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path):
     """The pandas engine's task: :func:`_read_and_clean`, in a fresh process for a large file."""
     source, _sha = job
-    if source.path.stat().st_size < ISOLATE_BYTES:
-        return _read_and_clean(job, run_date=run_date, taxonomy=taxonomy)
-    return _read_and_clean_isolated(job, run_date=run_date, taxonomy=taxonomy)
+    if source.path.stat().st_size >= ISOLATE_BYTES:
+        try:
+            json.dumps([source.columns, source.options])
+        except (TypeError, ValueError):
+            pass                 # settings that do not travel as JSON: cleaned here, as a small file is
+        else:
+            return _read_and_clean_isolated(job, run_date=run_date, taxonomy_path=taxonomy_path)
+    return _read_and_clean(job, run_date=run_date, taxonomy=taxonomy)
 
 
-def _read_and_clean_isolated(job, *, run_date, taxonomy):
-    """:func:`_read_and_clean` in a child interpreter; the result comes back through a private
-    temporary folder. A plain subprocess, not multiprocessing: spawning would re-run an analyst's
-    unguarded script, forking would copy the tables cleaned so far."""
-    import pickle
+def _read_and_clean_isolated(job, *, run_date, taxonomy_path):
+    """:func:`_read_and_clean` in a child interpreter. The task goes as JSON, the result comes back
+    as a cache entry (Parquet + JSON) in a private temporary folder: no pickles. A plain subprocess,
+    not multiprocessing: spawning would re-run an analyst's unguarded script, forking would copy the
+    tables cleaned so far."""
     import subprocess
     import sys
     import tempfile
 
+    source, file_sha = job
+    task = {"source": {"path": str(source.path), "name": source.name, "table": source.table,
+                       "columns": source.columns, "options": source.options},
+            "sha256": file_sha, "run_date": str(pd.Timestamp(run_date).date()),
+            "taxonomy": str(taxonomy_path) if taxonomy_path else None}
     package_root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
                                                        if p)}
     with tempfile.TemporaryDirectory(prefix="aftercare-clean-") as tmp:     # mode 0700: ours alone
-        task, result = Path(tmp) / "task.pickle", Path(tmp) / "result.pickle"
-        task.write_bytes(pickle.dumps((job, run_date, taxonomy), protocol=5))
+        folder = Path(tmp)
+        (folder / "task.json").write_text(json.dumps(task, ensure_ascii=False), encoding="utf-8")
         proc = subprocess.run([sys.executable, "-c", "import sys; from pipeline.clean import _isolated_task; "
-                               "_isolated_task(sys.argv[1], sys.argv[2])", str(task), str(result)],
+                               "_isolated_task(sys.argv[1])", str(folder)],
                               capture_output=True, text=True, env=env, check=False)
-        if not result.exists():
-            raise PipelineError(f"{job[0].name}: the process cleaning this file ended without a result "
+        error = folder / "error.json"
+        if error.exists():
+            e = json.loads(error.read_text(encoding="utf-8"))
+            if e["input_error"]:
+                raise InputError(e["message"], file=e["file"], row=e["row"], column=e["column"])
+            raise PipelineError(e["message"])
+        entry = _cache_load(folder, "part")
+        if entry is None:
+            raise PipelineError(f"{source.name}: the process cleaning this file ended without a result "
                                 f"(exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
-        ok, value = pickle.loads(result.read_bytes())
-    if not ok:
-        raise value
-    return value
+    return entry
 
 
-def _isolated_task(task_path: str, result_path: str) -> None:
-    """The child's side of :func:`_read_and_clean_isolated`: the result, or the error to raise."""
-    import pickle
+def _isolated_task(folder: str) -> None:
+    """The child's side of :func:`_read_and_clean_isolated`: writes the part, or ``error.json``."""
+    from pipeline.sources import Source
 
-    job, run_date, taxonomy = pickle.loads(Path(task_path).read_bytes())
+    folder = Path(folder)
+    task = json.loads((folder / "task.json").read_text(encoding="utf-8"))
+    src = task["source"]
+    source = Source(path=Path(src["path"]), name=src["name"], table=src["table"], columns=src["columns"],
+                    options=src["options"])
+    taxonomy = load_taxonomy(task["taxonomy"]) if task["taxonomy"] else load_taxonomy()
     try:
-        value = (True, _read_and_clean(job, run_date=run_date, taxonomy=taxonomy))
-    except Exception as error:          # raised again in the parent, with its file, row and column
-        value = (False, error)
-    Path(result_path).write_bytes(pickle.dumps(value, protocol=5))
+        entry = _read_and_clean((source, task["sha256"]), run_date=pd.Timestamp(task["run_date"]),
+                                taxonomy=taxonomy)
+    except InputError as e:             # raised again in the parent, with its file, row and column
+        out = {"input_error": True, "message": e.detail, "file": e.file, "row": e.row, "column": e.column}
+    except PipelineError as e:
+        out = {"input_error": False, "message": str(e)}
+    else:
+        _cache_write(folder, "part", entry)
+        return
+    (folder / "error.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
 def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None,
@@ -675,7 +700,8 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
     with stages.stage(f"read + clean ({engine.name})") as st:
         files_bar = bar(len(todo), "read + clean", "files", show)
         from pipeline.engine import map_tasks
-        task = _read_and_clean if engine.is_dask else _read_and_clean_here
+        task = _read_and_clean if engine.is_dask else functools.partial(_read_and_clean_here,
+                                                                        taxonomy_path=taxonomy_path)
         fresh = iter(map_tasks(engine, task, todo, progress=files_bar.update,
                                run_date=run_date, taxonomy=taxonomy))
         files_bar.close()
