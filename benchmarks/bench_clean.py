@@ -71,24 +71,26 @@ def generate(out: Path, *, sales: int, dispatches: int, seed: int = 7, customers
     raw = out / "raw"
     raw.mkdir()
     files = {}
-    for file_name, a, b in _parts("dispatches", dispatches):
-        with open(raw / file_name, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(d_header)
-            for i, k in zip(range(a, b), rng.integers(0, len(d_rows), b - a)):
-                row = list(d_rows[k])
-                row[0] = f"B{i:08d}"
-                w.writerow(row)
-        files[Path(file_name).stem] = raw / file_name
-    for file_name, a, b in _parts("sales", sales):
-        with open(raw / file_name, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(s_header)
-            for i, k in zip(range(a, b), rng.integers(0, len(s_rows), b - a)):
-                row = list(s_rows[k])
-                row[0], row[1] = f"S{i // 3:08d}", str(i % 3 + 1)
-                w.writerow(row)
-        files[Path(file_name).stem] = raw / file_name
+
+    def dispatch_ids(row, i):
+        row[0] = f"B{i:08d}"
+
+    def sales_ids(row, i):
+        row[0], row[1] = f"S{i // 3:08d}", str(i % 3 + 1)
+
+    # dispatches first, then sales: the draws from `rng` keep the order of the single-file version
+    for table, lines, header, rows, encoding, fresh_ids in (
+            ("dispatches", dispatches, d_header, d_rows, "utf-8-sig", dispatch_ids),
+            ("sales", sales, s_header, s_rows, "utf-8", sales_ids)):
+        for file_name, a, b in _parts(table, lines):
+            with open(raw / file_name, "w", encoding=encoding, newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                for i, k in zip(range(a, b), rng.integers(0, len(rows), b - a)):
+                    row = list(rows[k])
+                    fresh_ids(row, i)
+                    w.writerow(row)
+            files[Path(file_name).stem] = raw / file_name
     return files
 
 
