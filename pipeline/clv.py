@@ -347,6 +347,17 @@ def _num_hess(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) 
     return H
 
 
+def _hess_from_grad(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Hessian by central differences of an analytic gradient, symmetrised."""
+    x = np.asarray(x, float)
+    H = np.empty((x.size, x.size))
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        H[:, i] = (grad(x + e) - grad(x - e)) / (2 * h)
+    return (H + H.T) / 2
+
+
 def _aggregate(cols: dict[str, np.ndarray], weights) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Distinct rows of `cols` with summed weights."""
     df = pd.DataFrame(cols)
@@ -436,15 +447,7 @@ class _Model:
             return fun_grad(lp)[1]
 
         def hess(lp: np.ndarray) -> np.ndarray:
-            if not analytic:
-                return _num_hess(nll, lp)
-            h = 1e-5
-            H = np.empty((lp.size, lp.size))
-            for i in range(lp.size):
-                e = np.zeros(lp.size)
-                e[i] = h
-                H[:, i] = (grad(lp + e) - grad(lp - e)) / (2 * h)
-            return (H + H.T) / 2
+            return _hess_from_grad(grad, lp) if analytic else _num_hess(nll, lp)
 
         return nll, fun_grad, grad, hess
 
@@ -776,14 +779,7 @@ class BetaGeo(_RFModel):
         nll, fun_grad, grad = _log_scale_objective(core, n, pen)
 
         def hess(lp):
-            h = 1e-5
-            lp = np.asarray(lp, float)
-            H = np.empty((lp.size, lp.size))
-            for i in range(lp.size):
-                e = np.zeros(lp.size)
-                e[i] = h
-                H[:, i] = (grad(lp + e) - grad(lp - e)) / (2 * h)
-            return (H + H.T) / 2
+            return _hess_from_grad(grad, lp)
 
         return nll, fun_grad, grad, hess
 
