@@ -86,14 +86,15 @@ def _summarise(tx: pd.DataFrame, cust: str, end: pd.Timestamp, unit_days: float,
         bucket = days_since
     else:  # collapse == "period": periods of length unit_days counted from the first purchase
         bucket = np.floor(days_since / unit_days).astype(np.int64)
-    # one row per (customer, bucket): a purchase occasion
-    occasion, occasion_index = pd.factorize(codes.astype(np.int64) * (int(bucket.max()) + 1) + bucket)
+    # one row per (customer, bucket): a purchase occasion, keyed customer * stride + bucket
+    stride = int(bucket.max()) + 1
+    occasion, occasion_index = pd.factorize(codes.astype(np.int64) * stride + bucket)
     n_occasions = len(occasion_index)
     occ_customer = np.empty(n_occasions, dtype=np.int64)
     occ_customer[occasion] = codes
     occ_days = np.full(n_occasions, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(occ_days, occasion, days_since)     # an occasion's time: its first day
-    occ_repeat = np.asarray(occasion_index) % (int(bucket.max()) + 1) > 0     # bucket > 0: not the first
+    occ_repeat = np.asarray(occasion_index) % stride > 0      # bucket > 0: not the first occasion
     occasions = np.bincount(occ_customer, minlength=n_customers)
     recency_days = np.zeros(n_customers, dtype=np.int64)
     np.maximum.at(recency_days, occ_customer, occ_days)
