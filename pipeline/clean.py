@@ -640,7 +640,7 @@ def _isolated_task(folder: str) -> None:
 
 def clean(raw_dir, *, sources_file=None, run_date=None, taxonomy_path=None, progress=None,
           cache_dir=None, engine="pandas", scheduler=None) -> CleanResult:
-    """Clean every raw export in ``raw_dir`` (nothing is written; see :func:`write_processed`).
+    """Clean every raw export in ``raw_dir`` (tables are written by :func:`write_processed`).
 
     ``cache_dir`` (usually ``PROCESSED/.cache``): a raw file whose bytes, settings, program version
     and taxonomy are unchanged is not parsed again; its cleaned part is read from there, and a file

@@ -92,3 +92,24 @@ def test_planted_win_backs_are_all_counted(sample):
     assert {(w["customer_id"], w["returned_on"]) for w in planted} <= found
     every = {(w["customer_id"], w["returned_on"]) for w in truth["win_back"]}
     assert len(every & found) >= 0.95 * len(every)
+
+
+def test_cohort_counts_agree_on_the_dense_and_the_sorting_paths(monkeypatch):
+    # the sparse fallback (np.unique) must give what the dense arrays give
+    import numpy as np
+    import pandas as pd
+
+    from pipeline import lifecycle
+
+    rng = np.random.default_rng(4)
+    sales = pd.DataFrame({"customer_id": rng.integers(0, 300, 5000).astype(str),
+                          "order_date": pd.Timestamp("2007-01-01") + pd.to_timedelta(rng.integers(0, 1000, 5000), "D"),
+                          "is_return": rng.random(5000) < 0.05})
+    dense = lifecycle.cohort_retention(sales, freq="M")
+    monkeypatch.setattr(lifecycle, "_DENSE_KEYS", 0)
+    monkeypatch.setattr(lifecycle, "_DENSE_COUNTS", 0)
+    sorted_ = lifecycle.cohort_retention(sales, freq="M")
+    pd.testing.assert_frame_equal(dense, sorted_)
+    assert (dense.loc[dense["period_index"] == 0, "rate"] == 1.0).all()
+    assert dense["customers"].groupby(dense["cohort"]).nunique().eq(1).all()
+    assert dense.drop_duplicates("cohort")["customers"].sum() == sales.loc[~sales["is_return"], "customer_id"].nunique()
