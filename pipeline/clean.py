@@ -104,11 +104,17 @@ def apply_null_tokens(frame: pd.DataFrame, tokens) -> pd.DataFrame:
         null = np.array([u.strip() in wanted for u in uniques], dtype=bool)
         if not null.any():
             continue
-        hit = pd.Series(null[codes], index=frame.index)
+        hit = null[codes]
         if hit.any():
             if out is frame:
                 out = frame.copy()
-            out.loc[hit, column] = ""
+            cleaned = np.array(["" if n else u for u, n in zip(uniques, null)], dtype=object)
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                # re-coded, not assigned cell by cell: "" may not be one of the categories
+                merged, distinct = pd.factorize(cleaned)
+                out[column] = pd.Categorical.from_codes(merged[codes], categories=distinct)
+            else:
+                out[column] = pd.Series(cleaned[codes], index=frame.index, dtype=object)
     return out
 
 

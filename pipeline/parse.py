@@ -48,7 +48,10 @@ class DateOptions:
 
 def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
     """``(codes, distinct values as text)``; missing values read as ``""``. Cheaper than going through
-    pandas' string dtype, which matters at a million rows."""
+    pandas' string dtype, which matters at a million rows. A categorical column (as the Arrow
+    reader gives) is already factorized: its codes and categories are used as they are."""
+    if isinstance(raw.dtype, pd.CategoricalDtype) and not (raw.cat.codes.to_numpy() < 0).any():
+        return raw.cat.codes.to_numpy(), ["" if u is None else str(u) for u in raw.cat.categories]
     codes, uniques = pd.factorize(raw.to_numpy(dtype=object), sort=False, use_na_sentinel=False)
     return codes, ["" if u is None or (isinstance(u, float) and u != u) or u is pd.NA else str(u)
                    for u in uniques]
@@ -74,7 +77,7 @@ def _on_uniques(func):
     @functools.wraps(func)
     def wrapper(raw: pd.Series, *args, **kwargs):
         codes, uniques = factorize_text(raw)
-        if len(uniques) > 0.5 * len(raw):
+        if len(uniques) > 0.5 * len(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
             return func(raw, *args, **kwargs)
         results = func(pd.Series(uniques, dtype="string"), *args, **kwargs)
         return tuple(pd.Series(r.to_numpy()[codes], index=raw.index, dtype=r.dtype) for r in results)
@@ -210,17 +213,15 @@ def normalise_service_level(raw: pd.Series):
     Returns ``(levels, unknown)``: the canonical level (None where empty or unknown) and a mask of
     non-empty cells no rule recognised.
     """
-    uniques = pd.unique(raw.astype("string").fillna(""))
-    mapping: dict[str, str | None] = {}
-    for value in uniques:
-        key = unicodedata.normalize("NFKC", clean_invisible(str(value))).casefold()
+    codes, uniques = factorize_text(raw)
+    mapped = np.empty(len(uniques), dtype=object)
+    for i, value in enumerate(uniques):
+        key = unicodedata.normalize("NFKC", clean_invisible(value)).casefold()
         key = re.sub(r"[\s\-_]", "", key.replace("×", "x"))
-        mapping[value] = next((level for rule, level in _LEVEL_RULES if rule.search(key)), None)
-    text = raw.astype("string").fillna("")
-    levels = text.map(mapping).astype("object")
-    levels = levels.where(levels.notna(), None)
-    unknown = (text.str.strip() != "") & levels.isna()
-    return levels, unknown.astype(bool)
+        mapped[i] = next((level for rule, level in _LEVEL_RULES if rule.search(key)), None)
+    unknown = np.array([bool(u.strip()) for u in uniques], dtype=bool) & np.array([m is None for m in mapped], dtype=bool)
+    return (pd.Series(mapped[codes] if len(codes) else [], index=raw.index, dtype=object),
+            pd.Series(unknown[codes] if len(codes) else [], index=raw.index, dtype=bool))
 
 
 _TYPE_MODEL = re.compile(r"^(?P<type>\d{4})[-\s]?(?P<model>[A-Z0-9]{3})$")

@@ -440,6 +440,11 @@ def read_raw(path: Path, name: str, table: str, options: dict | None = None,
         from pipeline.eventlog import read_event_log
         return read_event_log(path, name, table, options, declared)
     if suffix in CSV_SUFFIXES:
+        from pipeline.fastcsv import read_csv_arrow
+        fast = read_csv_arrow(path, name, table, encoding=options.get("encoding"), declared=declared,
+                              delimiter=options.get("delimiter"))
+        if fast is not None:
+            return fast
         return read_csv_text(path, name, table, encoding=options.get("encoding"), declared=declared,
                              delimiter=options.get("delimiter"))
     if suffix in EXCEL_SUFFIXES:

@@ -1,0 +1,164 @@
+"""The Arrow reader for well-formed delimited exports: the same :class:`RawTable` as
+:func:`pipeline.read.read_csv_text`, about ten times sooner, with far less memory.
+
+Python's ``csv`` module sees every physical record, which is what the row accounting needs, but it
+makes a Python string of every cell (1M lines × 14 columns: 14M objects, 5 s and over a gigabyte).
+pyarrow parses in C++ and the cells stay in Arrow buffers until each column is dictionary-encoded
+into a pandas ``Categorical`` (codes + the distinct values), which is what the cleaners work on
+anyway: they parse each distinct value once.
+
+It is used only where it provably gives what the ``csv`` module would, and returns None otherwise
+(the caller then reads the slow way):
+
+- the bytes are UTF-8 (with or without a byte-order mark), and the header is the first line;
+- every record is exactly one line: the number of line breaks equals the records Arrow found (a
+  blank line, a quoted line break or a lone ``\\r`` breaks the equality), so a record's line number
+  is its row number, as the ``csv`` module numbers it;
+- the records that do not fit the header, which Arrow reports one by one, are parsed again by the
+  ``csv`` module and judged by the same rule as the slow path (trailing empty cells kept, anything
+  else a ``malformed_row`` reject); a blank-looking one sends the file to the slow path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.read import (RawTable, _dedupe_headers, _sniff_delimiter, find_header_row, map_columns,
+                           read_bytes, truncation_warnings)
+
+# A file smaller than this is read the slow way: nothing to gain, and the slow path's messages for
+# degenerate files (empty, header only) stay the only ones.
+MIN_BYTES = 0
+SNIFF_BYTES = 1 << 18
+
+
+def _header(data: bytes, table: str, delimiter: str | None):
+    """``(delimiter, header cells, header line length)``, or None when the header is not line 1."""
+    prefix = data[:SNIFF_BYTES]
+    try:
+        text = prefix.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # only a character cut in two by the prefix's end is allowed; anything else is not UTF-8
+        if len(prefix) < len(data) and e.start >= len(prefix) - 3 and e.reason == "unexpected end of data":
+            text = prefix[:e.start].decode("utf-8")
+        else:
+            return None
+    delim = delimiter or _sniff_delimiter(text)
+    records = [rec for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim)][:30]
+    if not records or not "".join(records[0]).strip() or find_header_row(
+            [r for r in records if "".join(r).strip()], table) != 0:
+        return None
+    return delim, records[0]
+
+
+def _categorical(column) -> pd.Categorical:
+    import pyarrow as pa
+
+    encoded = column.combine_chunks().dictionary_encode() if isinstance(column, pa.ChunkedArray) else \
+        column.dictionary_encode()
+    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = None,
+                   declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable | None:
+    """The file as :func:`pipeline.read.read_csv_text` reads it, or None when this reader cannot vouch
+    for giving the same (see the module's docstring)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if encoding:              # a declared encoding is read as declared, by the slow path
+        return None
+    data = read_bytes(path)
+    if len(data) < MIN_BYTES or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return None
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
+        data = data[3:]
+    found = _header(data, table, delimiter)
+    if found is None:
+        return None
+    delim, header = found
+    headers = _dedupe_headers(header)
+    width = len(headers)
+    mapping = map_columns(headers, table, path=path, declared=declared)
+    names = [f"c{i}" for i in range(width)]
+    invalid = []
+
+    def collect(row):
+        invalid.append((row.number, row.text))
+        return "skip"
+
+    def parse(threads: bool):
+        invalid.clear()
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=names,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=collect),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    try:
+        arrow = parse(True)
+        if invalid:           # Arrow numbers the lines it rejects only when it reads in one thread
+            arrow = parse(False)
+    except (pa.ArrowInvalid, UnicodeDecodeError):   # not UTF-8, or a quote Arrow cannot close
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines != 1 + arrow.num_rows + len(invalid) or any(n is None for n, _ in invalid):
+        return None
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None           # a lone \r, which the csv module takes as a line break of its own
+    bad_rows = {}
+    patched = []              # (row, cells): longer records whose extra cells are empty (as Excel writes)
+    for number, text in invalid:
+        rec = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+        if not "".join(rec).strip():
+            return None       # a blank-looking record: the csv module skips it; keep its numbering exact
+        if len(rec) > width and not any(c.strip() for c in rec[width:]):
+            patched.append((number, rec[:width]))
+        else:
+            bad_rows[number] = {"source_row": number, "reason_code": "malformed_row",
+                                "reason": f"{len(rec)} fields where the header has {width}",
+                                "raw": delim.join(rec)}
+    data = None
+    skip = np.zeros(lines + 1, dtype=bool)
+    if any(not 2 <= n <= lines for n, _ in invalid):
+        return None
+    skip[[n for n, _ in invalid]] = True
+    rows = np.flatnonzero(~skip[2:]) + 2           # line numbers of the records Arrow kept
+    if len(rows) != arrow.num_rows:
+        return None
+    blank = np.ones(arrow.num_rows, dtype=bool)
+    for column in arrow.columns:
+        blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0).to_numpy(zero_copy_only=False)
+    if blank.any():                                 # a record of empty cells (",,,"): not a record
+        arrow = arrow.filter(pa.array(~blank))
+        rows = rows[~blank]
+    if patched:
+        extra = pa.table({n: pa.array([cells[i] for _, cells in patched], type=pa.string())
+                          for i, n in enumerate(names)})
+        arrow = pa.concat_tables([arrow, extra])
+        rows = np.concatenate([rows, np.array([n for n, _ in patched], dtype=np.int64)])
+        order = np.argsort(rows, kind="stable")
+        arrow = arrow.take(pa.array(order))
+        rows = rows[order]
+    rename = {header: canonical for canonical, header in mapping.items()}
+    columns = {}
+    for n, h in zip(names, headers):
+        if h:
+            columns[rename.get(h, f"extra:{h}")] = _categorical(arrow.column(n))
+    frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="source_row"))
+    if not len(frame) and not bad_rows:
+        return None
+    last_row = max(int(rows[-1]) if len(rows) else 0, max(bad_rows, default=0))
+    return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(frame) + len(bad_rows),
+                    physical_rejects=[bad_rows[n] for n in sorted(bad_rows)], header_map=mapping,
+                    encoding="utf-8-sig" if bom else "utf-8", warnings=truncation_warnings(last_row))

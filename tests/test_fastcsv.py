@@ -1,0 +1,124 @@
+"""The Arrow CSV reader gives exactly what the csv-module reader gives, or steps aside (None).
+
+Each case is a small export written byte for byte; the reference is :func:`read_csv_text`. Cases
+marked ``fast`` must be taken by the Arrow reader (so a reader that always stepped aside would fail
+here); the rest may step aside but must never disagree.
+"""
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.fastcsv import read_csv_arrow
+from pipeline.read import read_csv_text
+
+H = "Order No,Line,Order Date,Customer,Qty,Unit Price"
+ROWS = ["S1,1,2009-01-08,甲,2,1200.5", "S1,2,2009-01-08,甲,1,10", "S2,1,2009-01-09,乙銀行,1,10"]
+
+
+def lines(*rows, end="\n"):
+    return end.join(rows) + end
+
+
+CASES = {
+    # name: (bytes, the Arrow reader must take it)
+    "plain": (lines(H, *ROWS).encode(), True),
+    "crlf": (lines(H, *ROWS, end="\r\n").encode(), True),
+    "no final newline": (lines(H, *ROWS).rstrip("\n").encode(), True),
+    "utf-8 bom": (b"\xef\xbb\xbf" + lines(H, *ROWS).encode(), True),
+    "short and long rows": (lines(H, ROWS[0], "S9,1,2009-01-08", ROWS[1], "S8,1,2009-01-08,甲,1,10,x,y").encode(),
+                            True),
+    "trailing empty cells (Excel)": (lines(H, ROWS[0] + ",,", ROWS[1], ROWS[2] + ", ").encode(), True),
+    "a record of empty cells": (lines(H, ROWS[0], ",,,,,", ROWS[1]).encode(), True),
+    "quoted delimiter and quotes": (lines(H, 'S1,1,2009-01-08,"甲,乙 ""公司""",2,"1,200.50"', ROWS[1]).encode(),
+                                    True),
+    "empty header cell": (lines(H + ",", ROWS[0] + ",x", ROWS[1] + ",").encode(), True),
+    "extra column": (lines(H + ",Note", ROWS[0] + ",a", ROWS[1] + ",b").encode(), True),
+    "duplicate header names": (lines(H + ",Note,Note", ROWS[0] + ",a,b").encode(), True),
+    "tab delimited": (lines(*(r.replace(",", "\t") for r in (H, *ROWS))).encode(), True),
+    "semicolons": (lines(*(r.replace(",", ";") for r in (H, *ROWS))).encode(), True),
+    "cells with spaces and null tokens": (lines(H, "S1, 1 ,2009-01-08,  甲 ,NULL,#N/A", ROWS[1]).encode(), True),
+    "blank line": (lines(H, ROWS[0], "", ROWS[1]).encode(), False),
+    "whitespace line": (lines(H, ROWS[0], "   ", ROWS[1]).encode(), False),
+    "quoted line break": (lines(H, 'S1,1,2009-01-08,"甲\n乙",2,10', ROWS[1]).encode(), False),
+    "unterminated quote": (lines(H, 'S1,1,2009-01-08,"甲,2,10', ROWS[1], ROWS[2]).encode(), False),
+    "lone carriage returns": (lines(H, *ROWS, end="\r").encode(), False),
+    "title rows above the header": (lines("Sales export", "", H, *ROWS).encode(), False),
+    "gb18030": (lines(H.replace("Customer", "客户名称"), *ROWS).encode("gb18030"), False),
+    "utf-16": (lines(H, *ROWS).encode("utf-16"), False),
+    "header only": (lines(H).encode(), False),
+    "empty": (b"", False),
+    "only short rows": (lines(H, "S1,1", "S2,1").encode(), True),
+}
+
+
+def _read(reader, path, table="sales"):
+    try:
+        return reader(path, path.name, table)
+    except InputError as e:
+        return e
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_arrow_reader_agrees_with_the_csv_module(tmp_path, name):
+    data, must_take = CASES[name]
+    path = tmp_path / "sales.csv"
+    path.write_bytes(data)
+    slow, fast = _read(read_csv_text, path), _read(read_csv_arrow, path)
+    if fast is None:
+        assert not must_take, "the Arrow reader stepped aside from a file it should read"
+        return
+    if isinstance(slow, InputError) or isinstance(fast, InputError):
+        assert str(fast) == str(slow)
+        return
+    pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
+    assert all(isinstance(fast.frame[c].dtype, pd.CategoricalDtype) for c in fast.frame)
+    for attr in ("rows_read", "physical_rejects", "encoding", "warnings", "header_map"):
+        assert getattr(fast, attr) == getattr(slow, attr), attr
+
+
+def test_rows_and_rejects_keep_their_line_numbers(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_bytes(lines(H, ROWS[0], "S9,1", ROWS[1] + ",,", "S8,1,2009-01-08,甲,1,10,x", ROWS[2]).encode())
+    raw = read_csv_arrow(path, "sales.csv", "sales")
+    assert list(raw.frame.index) == [2, 4, 6]
+    assert [(r["source_row"], r["reason"]) for r in raw.physical_rejects] == [
+        (3, "2 fields where the header has 6"), (5, "7 fields where the header has 6")]
+    assert raw.rows_read == 5
+    assert list(raw.frame["order_id"].astype(str)) == ["S1", "S1", "S2"]
+
+
+def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path):
+    # big enough for Arrow's parallel blocks (4 MB), with broken records scattered through it
+    rows = [f"S{i},1,2009-01-{1 + i % 28:02d},客戶{i % 97},{i % 5},{i * 1.5}" for i in range(120_000)]
+    for i in (7, 50_001, 119_998):
+        rows[i] = rows[i].rsplit(",", 2)[0]
+    rows[60_000] += ",,"
+    path = tmp_path / "sales.csv"
+    path.write_bytes(lines(H, *rows).encode())
+    assert os.path.getsize(path) > 4 << 20
+    slow, fast = read_csv_text(path, "sales.csv", "sales"), read_csv_arrow(path, "sales.csv", "sales")
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
+    assert fast.physical_rejects == slow.physical_rejects and [r["source_row"] for r in fast.physical_rejects] == [
+        9, 50_003, 120_000]
+    assert fast.rows_read == slow.rows_read == 120_000
+
+
+def test_the_sample_exports_read_the_same_both_ways(tmp_path):
+    from pipeline.sample_data import write_sample
+
+    write_sample(tmp_path, customers=60, seed=3)
+    taken = 0
+    for path in sorted(tmp_path.glob("*.csv")):
+        table = next(t for t in ("dispatches", "sales", "customers", "contracts") if path.name.startswith(t))
+        slow, fast = _read(read_csv_text, path, table), _read(read_csv_arrow, path, table)
+        if fast is None:
+            continue
+        taken += 1
+        pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
+        assert (fast.rows_read, fast.physical_rejects) == (slow.rows_read, slow.physical_rejects)
+    assert taken >= 2
