@@ -26,7 +26,7 @@ from pipeline.atomic import atomic_dir, sha256_file
 from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import InputError, PipelineError
-from pipeline.parse import (DateOptions, factorize_text, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
+from pipeline.parse import (DateOptions, factorize_text, map_distinct, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
                             split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
 from pipeline.sources import Source, discover
@@ -119,47 +119,105 @@ def apply_null_tokens(frame: pd.DataFrame, tokens) -> pd.DataFrame:
 
 
 class _Reasons:
-    """First failure per row: later checks do not overwrite an earlier reason."""
+    """First failure per row: later checks do not overwrite an earlier reason.
+
+    Kept as numpy arrays (a small integer per row naming its reason): a file's dozen checks each
+    test "not yet flagged", which on object strings cost more than the checks themselves.
+    """
 
     def __init__(self, index: pd.Index):
-        self.code = pd.Series("", index=index, dtype=object)
-        self.text = pd.Series("", index=index, dtype=object)
+        self.index = index
+        self._code = np.zeros(len(index), dtype=np.int16)      # 0: fine; i: self._names[i]
+        self._names = [""]
+        self._text = np.full(len(index), "", dtype=object)
 
-    def flag(self, mask: pd.Series, code: str, column: str | None, values: pd.Series | None = None):
-        mask = mask.fillna(False).astype(bool) & (self.code == "")
+    def flag(self, mask, code: str, column: str | None, values: pd.Series | None = None):
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        mask = np.asarray(mask, dtype=bool) & (self._code == 0)
         if not mask.any():
             return
-        self.code[mask] = code
+        if code not in self._names:
+            self._names.append(code)
+        self._code[mask] = self._names.index(code)
         detail = REASONS.get(code, code)
         if values is not None:
-            self.text[mask] = [f"column {column!r}: {detail}: {v!r}" for v in values[mask]]
+            hit = values.iloc[np.flatnonzero(mask)]
+            self._text[mask] = [f"column {column!r}: {detail}: {v!r}" for v in hit]
         else:
-            self.text[mask] = f"column {column!r}: {detail}" if column else detail
+            self._text[mask] = f"column {column!r}: {detail}" if column else detail
 
     def flag_per_row(self, reasons: pd.Series, column: str, values: pd.Series):
         for code in pd.unique(reasons[reasons != ""]):
             self.flag(reasons == code, code, column, values)
 
     @property
+    def code(self) -> pd.Series:
+        return pd.Series(np.array(self._names, dtype=object)[self._code], index=self.index)
+
+    @property
+    def text(self) -> pd.Series:
+        return pd.Series(self._text, index=self.index)
+
+    @property
     def bad(self) -> pd.Series:
-        return self.code != ""
+        return pd.Series(self._code != 0, index=self.index)
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A canonical column as normalised text; absent columns are empty."""
+def _distinct(frame: pd.DataFrame, column: str, normalise=normalise_text) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, normalised distinct values)`` of a canonical column; absent columns are empty."""
     if column not in frame:
-        return pd.Series("", index=frame.index, dtype=object)
-    key = (id(frame), column)
+        return np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object)
+    key = (id(frame), column, normalise.__name__)
     if key not in _TEXT_CACHE:        # several checks read one column: normalise it once per file
-        _TEXT_CACHE[key] = map_unique(frame[column], normalise_text)   # each distinct value once
-    return _TEXT_CACHE[key].copy()
+        _TEXT_CACHE[key] = map_distinct(frame[column], normalise, plain_ascii_unchanged=True)
+    return _TEXT_CACHE[key]
+
+
+def _text(frame: pd.DataFrame, column: str, normalise=normalise_text) -> pd.Series:
+    """A canonical column as normalised text (:func:`normalise_text`); absent columns are empty."""
+    codes, mapped = _distinct(frame, column, normalise)
+    return pd.Series(mapped[codes] if len(codes) else [], index=frame.index, dtype=object)
+
+
+def _key(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column of identifiers as comparison keys (:func:`normalise_key`: also full-width to ASCII)."""
+    return _text(frame, column, normalise_key)
 
 
 _TEXT_CACHE: dict = {}
 
 
-def _or_none(series: pd.Series) -> pd.Series:
-    return series.where(series != "", None)
+def _spread(codes: np.ndarray, result, index: pd.Index):
+    """A result computed per distinct value (Series or DataFrame, positional) → one row per code."""
+    if isinstance(result, pd.DataFrame):
+        return pd.DataFrame({c: _spread(codes, result[c], index) for c in result.columns}, index=index)
+    values = result.to_numpy()
+    return pd.Series(values[codes] if len(codes) else values[:0], index=index, dtype=result.dtype)
+
+
+def _on_distinct(frame: pd.DataFrame, column: str, transform, *, raw: bool = False):
+    """``transform`` (a Series of texts → Series or DataFrame of the same length) run on the column's
+    distinct values only, normalised (:func:`_text`) or, with ``raw``, as written."""
+    if raw:
+        codes, uniques = factorize_text(frame[column])
+        values = np.array(uniques, dtype=object)
+    else:
+        codes, values = _distinct(frame, column)
+    return _spread(codes, transform(pd.Series(values, dtype=object)), frame.index)
+
+
+def _present(frame: pd.DataFrame, column: str, normalise=normalise_text) -> pd.Series:
+    """:func:`_text` with None where the cell is empty (worked out once per distinct value)."""
+    codes, mapped = _distinct(frame, column, normalise)
+    mapped = np.where(mapped == "", None, mapped)
+    return pd.Series(mapped[codes] if len(codes) else [], index=frame.index, dtype=object)
+
+
+def _blank(frame: pd.DataFrame, column: str, normalise=normalise_text) -> np.ndarray:
+    """Mask of the rows whose cell in ``column`` is empty after normalising (or that lack the column)."""
+    codes, mapped = _distinct(frame, column, normalise)
+    return (mapped == "")[codes]
 
 
 def _dates(frame, column, reasons, options, run_date, *, required=False):
@@ -168,7 +226,7 @@ def _dates(frame, column, reasons, options, run_date, *, required=False):
     values, why = parse_dates(frame[column], options, run_date=run_date)
     reasons.flag_per_row(why, column, frame[column])
     if required:
-        reasons.flag(_text(frame, column) == "", "missing_date", column)
+        reasons.flag(_blank(frame, column), "missing_date", column)
     return values
 
 
@@ -176,22 +234,23 @@ def _total_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     mask = pd.Series(False, index=frame.index)
     for column in columns:
         if column in frame:
-            mask |= _text(frame, column).str.casefold().isin(TOTAL_MARKERS)
+            codes, mapped = _distinct(frame, column)
+            total = np.array([m.casefold() in TOTAL_MARKERS for m in mapped], dtype=bool)
+            mask |= total[codes]
     return mask
 
 
 def _customer(frame, reasons):
-    name = _text(frame, "customer_name")
-    cid = _text(frame, "customer_id").pipe(map_unique, normalise_key)
-    reasons.flag((name == "") & (cid == ""), "missing_customer", "customer_name")
-    return _or_none(cid), _or_none(name)
+    reasons.flag(_blank(frame, "customer_name") & _blank(frame, "customer_id", normalise_key),
+                 "missing_customer", "customer_name")
+    return _present(frame, "customer_id", normalise_key), _present(frame, "customer_name")
 
 
 def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
-    ticket = _text(frame, "ticket_id").pipe(map_unique, normalise_key)
-    r.flag(ticket == "", "missing_id", "ticket_id")
+    ticket = _key(frame, "ticket_id")
+    r.flag(_blank(frame, "ticket_id", normalise_key), "missing_id", "ticket_id")
     reported = _dates(frame, "reported_at", r, options, run_date, required=True)
     arrived = _dates(frame, "arrived_at", r, options, run_date)
     closed = _dates(frame, "closed_at", r, options, run_date)
@@ -204,33 +263,36 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
         written_level = _text(frame, "service_level").map(lambda v: declared.get(v, v))
     level, _unknown = normalise_service_level(written_level)
     if "machine_type_model" in frame:
-        machine = split_type_model(frame["machine_type_model"])
+        machine = _on_distinct(frame, "machine_type_model", split_type_model, raw=True)
     else:
-        machine = pd.DataFrame({"machine_type": _or_none(_text(frame, "machine_type")),
-                                "machine_model": _or_none(_text(frame, "machine_model"))}, index=frame.index)
+        machine = pd.DataFrame({"machine_type": _present(frame, "machine_type"),
+                                "machine_model": _present(frame, "machine_model")}, index=frame.index)
     visits, bad_visits = parse_numbers(frame["visits"]) if "visits" in frame else (
         pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index))
     r.flag(bad_visits | (visits < 0), "bad_number", "visits", frame.get("visits"))
-    symptom_text = _text(frame, "symptom_text")
-    cause_text = _text(frame, "cause_text")
-    predicted = map_causes(_text(frame, "predicted_cause_text"), taxonomy)
+    def first_cause(texts):
+        return map_causes(texts, taxonomy).map(lambda codes: codes[0] if codes else None)
+
+    def part_codes(texts):
+        return map_parts(split_list(texts), taxonomy)
     out = pd.DataFrame({
         "ticket_id": ticket, "customer_id": cid, "customer_name": name,
         "reported_at": reported, "arrived_at": arrived, "closed_at": closed,
         "service_level": level, "machine_type": machine["machine_type"], "machine_model": machine["machine_model"],
-        "serial": _or_none(_text(frame, "serial")),
-        "symptom_text": _or_none(symptom_text), "symptom_code": map_symptoms(symptom_text, taxonomy),
-        "cause_text": _or_none(cause_text), "cause_codes": map_causes(cause_text, taxonomy),
-        "predicted_cause_code": predicted.map(lambda codes: codes[0] if codes else None),
-        "parts_sent": map_parts(split_list(_text(frame, "parts_sent")), taxonomy),
-        "parts_used": map_parts(split_list(_text(frame, "parts_used")), taxonomy),
+        "serial": _present(frame, "serial"),
+        "symptom_text": _present(frame, "symptom_text"),
+        "symptom_code": _on_distinct(frame, "symptom_text", lambda t: map_symptoms(t, taxonomy)),
+        "cause_text": _present(frame, "cause_text"),
+        "cause_codes": _on_distinct(frame, "cause_text", lambda t: map_causes(t, taxonomy)),
+        "predicted_cause_code": _on_distinct(frame, "predicted_cause_text", first_cause),
+        "parts_sent": _on_distinct(frame, "parts_sent", part_codes),
+        "parts_used": _on_distinct(frame, "parts_used", part_codes),
         "visits": pd.array(visits.round(), dtype="Int64"),
-        "engineer": _or_none(_text(frame, "engineer")), "branch": _or_none(_text(frame, "branch")),
+        "engineer": _present(frame, "engineer"), "branch": _present(frame, "branch"),
     }, index=frame.index)
     out["first_time_fix"] = (out["visits"] == 1).astype("boolean")
-    raw_level = _text(frame, "service_level")
-    if (raw_level != "").any():
-        out["service_level_text"] = _or_none(raw_level)
+    if not _blank(frame, "service_level").all():
+        out["service_level_text"] = _present(frame, "service_level")
     lines = product_lines()
     out["product_series"] = out["machine_type"].map(lines["series"]).where(lambda v: v.notna() & (v != ""), None)
     out["product_line"] = out["machine_type"].map(lines["product_line"]).where(lambda v: v.notna() & (v != ""), None)
@@ -244,8 +306,8 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
 def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C",), currency=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["order_id", "customer_name", "customer_id"]), "total_row", None)
-    order = _text(frame, "order_id").pipe(map_unique, normalise_key)
-    r.flag(order == "", "missing_id", "order_id")
+    order = _key(frame, "order_id")
+    r.flag(_blank(frame, "order_id", normalise_key), "missing_id", "order_id")
     date = _dates(frame, "order_date", r, options, run_date, required=True)
     cid, name = _customer(frame, r)
     numbers = {}
@@ -264,17 +326,17 @@ def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C"
     prefixes = tuple(str(p) for p in return_prefixes or ())
     is_return = (numbers["quantity"] < 0) | (amount < 0)
     if prefixes:
-        is_return |= order.str.startswith(prefixes)
+        codes, keys = _distinct(frame, "order_id", normalise_key)
+        is_return |= np.array([k.startswith(prefixes) for k in keys], dtype=bool)[codes]
     out = pd.DataFrame({
-        "order_id": order, "line_no": _or_none(_text(frame, "line_no")), "customer_id": cid, "customer_name": name,
-        "order_date": date, "product_id": _or_none(_text(frame, "product_id").pipe(map_unique, normalise_key)),
-        "product_name": _or_none(_text(frame, "product_name")),
-        "product_category": _or_none(_text(frame, "product_category")),
+        "order_id": order, "line_no": _present(frame, "line_no"), "customer_id": cid, "customer_name": name,
+        "order_date": date, "product_id": _present(frame, "product_id", normalise_key),
+        "product_name": _present(frame, "product_name"),
+        "product_category": _present(frame, "product_category"),
         "quantity": numbers["quantity"], "unit_price": numbers["unit_price"], "discount": discount,
         "amount": amount.round(2),
-        "currency": _or_none(_text(frame, "currency")).fillna(currency) if currency else _or_none(
-            _text(frame, "currency")),
-        "channel": _or_none(_text(frame, "channel")), "is_return": is_return.fillna(False).astype(bool),
+        "currency": _present(frame, "currency").fillna(currency) if currency else _present(frame, "currency"),
+        "channel": _present(frame, "channel"), "is_return": is_return.fillna(False).astype(bool),
     }, index=frame.index)
     return out, r
 
@@ -285,17 +347,17 @@ def clean_customer_rows(frame, options, run_date):
     aliases = split_list(_text(frame, "aliases").str.replace("|", ";", regex=False)) if "aliases" in frame else \
         pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     out = pd.DataFrame({"customer_id": cid, "customer_name": name, "aliases": aliases,
-                        "industry": _or_none(_text(frame, "industry")),
+                        "industry": _present(frame, "industry"),
                         "tier": normalise_tier(_text(frame, "tier")),
-                        "region": _or_none(_text(frame, "region"))}, index=frame.index)
+                        "region": _present(frame, "region")}, index=frame.index)
     return out, r
 
 
 def clean_contract_rows(frame, options: DateOptions, run_date):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["contract_id", "customer_name"]), "total_row", None)
-    contract = _text(frame, "contract_id").pipe(map_unique, normalise_key)
-    r.flag(contract == "", "missing_id", "contract_id")
+    contract = _key(frame, "contract_id")
+    r.flag(_blank(frame, "contract_id", normalise_key), "missing_id", "contract_id")
     cid, name = _customer(frame, r)
     start = _dates(frame, "start_date", r, options, None, required=True)
     end = _dates(frame, "end_date", r, options, None, required=True)

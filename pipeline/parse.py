@@ -57,11 +57,38 @@ def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
                    for u in uniques]
 
 
-def map_unique(raw: pd.Series, func) -> pd.Series:
-    """Apply ``func`` to each distinct value once: raw exports repeat values heavily."""
+# Printable ASCII words separated by single spaces: what normalise_text and normalise_key leave as it is.
+_PLAIN_ASCII = r"^[!-~]+( [!-~]+)*$"
+
+
+def plain_ascii(values: list[str]) -> np.ndarray:
+    """Mask of the values :func:`pipeline.text.normalise_text` (and ``normalise_key``) return unchanged
+    by construction, found by Arrow in one pass rather than by a Python call per value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.match_substring_regex(pa.array(values, type=pa.string()), _PLAIN_ASCII).to_numpy(
+        zero_copy_only=False)
+
+
+def map_distinct(raw: pd.Series, func, *, plain_ascii_unchanged: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, func of each distinct value)``. ``plain_ascii_unchanged``: ``func`` returns printable
+    ASCII text unchanged (the text normalisers), so those values skip the call: IDs, numbers and
+    dates are most of a large export's distinct values."""
     codes, uniques = factorize_text(raw)
     mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]  # filled in place: lists must stay objects, not a 2-D array
+    if plain_ascii_unchanged and len(uniques) > 1000:
+        mapped[:] = uniques
+        todo = np.flatnonzero(~plain_ascii(uniques))
+        mapped[todo] = [func(uniques[i]) for i in todo]
+    else:
+        mapped[:] = [func(u) for u in uniques]  # filled in place: lists must stay objects, not a 2-D array
+    return codes, mapped
+
+
+def map_unique(raw: pd.Series, func, *, plain_ascii_unchanged: bool = False) -> pd.Series:
+    """Apply ``func`` to each distinct value once: raw exports repeat values heavily."""
+    codes, mapped = map_distinct(raw, func, plain_ascii_unchanged=plain_ascii_unchanged)
     return pd.Series(mapped[codes] if len(codes) else [], index=raw.index, dtype=object)
 
 
