@@ -434,17 +434,33 @@ KEYS = {"dispatches": ["ticket_id"], "sales": ["order_id", "line_no"], "contract
 UPDATE_STAMP = {"dispatches": ["closed_at", "arrived_at", "reported_at"], "contracts": ["end_date"]}
 
 
+LIST_COLUMNS = ("cause_codes", "parts_sent", "parts_used", "aliases")
+
+
 def _content_hash(frame: pd.DataFrame) -> np.ndarray:
     # service_level_text is the level as written: two spellings of one level are the same content
     cols = [c for c in frame.columns if c not in ("source_file", "source_row", "_raw_hash", "service_level_text")]
     part = frame[cols].copy()
     for c in cols:   # lists (cause codes, parts) are not hashable: join them; the rest hashes as it is
-        if part[c].dtype == object and part[c].map(type).eq(list).any():
+        if c in LIST_COLUMNS or (part[c].dtype == object and part[c].map(type).eq(list).any()):
             part[c] = part[c].map(lambda v: "\x1f".join(v) if isinstance(v, list) else v)
     try:
         return pd.util.hash_pandas_object(part, index=False).values
     except TypeError:
         return pd.util.hash_pandas_object(part.astype(str), index=False).values
+
+
+def _in_file_order(kept: pd.DataFrame) -> pd.DataFrame:
+    """The rows in (source_file, source_row) order; most runs give them so already, and the check
+    costs far less than reordering every column of ten million rows."""
+    files = kept["source_file"]
+    codes = files.cat.codes.to_numpy() if isinstance(files.dtype, pd.CategoricalDtype) else \
+        pd.factorize(files.to_numpy(dtype=object), sort=True)[0]
+    rows = kept["source_row"].to_numpy(dtype=np.int64)
+    key = codes.astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return kept
+    return kept.take(np.argsort(key, kind="stable"))
 
 
 def deduplicate(table: str, kept: pd.DataFrame):
@@ -454,23 +470,28 @@ def deduplicate(table: str, kept: pd.DataFrame):
     key seen with different content keeps the version with the latest update stamp (the other
     copies rejected as ``superseded``) or, when no version is later, rejects all copies as
     ``conflicting_duplicate``. The result does not depend on the order of the rows.
+
+    Only the rows whose key occurs more than once (found by a hash of the key, then compared
+    exactly) are looked at row by row; the table is copied once, at the end.
     """
-    kept = kept.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
-    exact = kept.duplicated("_raw_hash", keep="first")
-    dropped = kept[exact]
-    kept = kept[~exact]
+    kept = _in_file_order(kept).reset_index(drop=True)
+    alive = ~kept["_raw_hash"].duplicated(keep="first").to_numpy()
     keys = [k for k in KEYS[table] if k in kept and kept[k].notna().any()]
     if table == "sales" and "line_no" not in keys:
         keys = []   # without line numbers an invoice's lines share its id: only exact copies are duplicates
     rejects = []
     if keys:
-        kept = kept.assign(_content=_content_hash(kept))
-        same = kept.duplicated(keys + ["_content"], keep="first")
-        dropped = pd.concat([dropped, kept[same]])
-        kept = kept[~same]
-        multi = kept.duplicated(keys, keep=False)
-        if multi.any():
-            groups = kept[multi]
+        # a key hash shared by two living rows makes them candidates; the rest have a unique key
+        key_hash = pd.util.hash_pandas_object(kept[keys], index=False).to_numpy()
+        living = np.flatnonzero(alive)
+        shared = pd.Series(key_hash[living]).duplicated(keep=False).to_numpy()
+        candidates = kept.iloc[living[shared]]
+        candidates = candidates.assign(_content=_content_hash(candidates))
+        same = candidates.duplicated(keys + ["_content"], keep="first")
+        alive[candidates.index[same.to_numpy()]] = False
+        groups = candidates[~same]
+        groups = groups[groups.duplicated(keys, keep=False)]
+        if len(groups):
             stamp_cols = [c for c in UPDATE_STAMP.get(table, []) if c in groups]
             stamp = groups[stamp_cols].max(axis=1) if stamp_cols else pd.Series(pd.NaT, index=groups.index)
             groups = groups.assign(_stamp=stamp)
@@ -485,10 +506,19 @@ def deduplicate(table: str, kept: pd.DataFrame):
                                 "reason_code": code,
                                 "reason": f"{'/'.join(keys)} {'/'.join(str(getattr(row, k)) for k in keys)!r}: "
                                           f"{REASONS[code]}", "raw": ""})
-            kept = kept.drop(index=lose.index)
-        kept = kept.drop(columns="_content")
-    counts = dropped.groupby("source_file").size().to_dict() if len(dropped) else {}
-    return kept.drop(columns="_raw_hash"), counts, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+            alive[lose.index.to_numpy()] = False
+            # rejected, not duplicates: counted in the rejects, so out of the duplicate count below
+            superseded = np.zeros(len(kept), dtype=bool)
+            superseded[lose.index.to_numpy()] = True
+        else:
+            superseded = None
+    else:
+        superseded = None
+    dropped = ~alive if superseded is None else ~alive & ~superseded
+    counts = kept["source_file"][dropped].value_counts(sort=False)
+    counts = {str(k): int(v) for k, v in counts.items() if v}
+    return kept.iloc[np.flatnonzero(alive)].drop(columns="_raw_hash"), counts, pd.DataFrame(
+        rejects, columns=REJECT_COLUMNS)
 
 
 # --- customers across tables -----------------------------------------------------------------------
@@ -804,6 +834,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(
                     columns="_raw_hash")
                 continue
+            _share_source_files(frames)
             combined = pd.concat(frames, ignore_index=True)
             del frames
             deduped, counts, rej = deduplicate(table, combined)
@@ -828,6 +859,15 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                        cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)
 
 
+def _share_source_files(frames: list[pd.DataFrame]) -> None:
+    """Give the parts' ``source_file`` one categorical type (categories in name order), in place:
+    de-duplication, sorting and the accounting then compare small codes, not ten million strings."""
+    names = sorted({str(n) for f in frames for n in pd.unique(f["source_file"])})
+    dtype = pd.CategoricalDtype(names)
+    for f in frames:
+        f["source_file"] = f["source_file"].astype(dtype)
+
+
 def _resolve_and_sort(tables, raw_dir):
     resolution = resolve_all(tables, load_overrides(raw_dir))
     for table in ("dispatches", "sales", "contracts"):
@@ -835,8 +875,13 @@ def _resolve_and_sort(tables, raw_dir):
         sort = {"dispatches": ["reported_at", "ticket_id"], "sales": ["order_date", "order_id", "line_no"],
                 "contracts": ["start_date", "contract_id"]}[table]
         columns = PROCESSED_COLUMNS[table] + [c for c in EXTRA_COLUMNS[table] if c in t]
-        tables[table] = t.sort_values(sort + ["source_file", "source_row"], kind="stable").reset_index(drop=True)[
-            columns] if len(t) else t.reindex(columns=columns)
+        if not len(t):
+            tables[table] = t.reindex(columns=columns)
+            continue
+        t = t.sort_values(sort + ["source_file", "source_row"], kind="stable")[columns]
+        t.index = pd.RangeIndex(len(t))
+        t["source_file"] = t["source_file"].astype(object)   # the processed tables hold plain text
+        tables[table] = t
     return resolution
 
 
@@ -844,13 +889,18 @@ def _account(tables, rejects, files, duplicates):
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     all_rejects = all_rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
     all_rejects["source_row"] = all_rejects["source_row"].astype("int64")
+    kept_per_file = {}
+    for t in tables.values():
+        if "source_file" in t and len(t):
+            for path, n in t["source_file"].value_counts(sort=False).items():
+                kept_per_file[path] = kept_per_file.get(path, 0) + int(n)
+    rejects_by_file = dict(list(all_rejects.groupby("source_file", sort=False))) if len(all_rejects) else {}
+    no_rejects = all_rejects.iloc[:0]
     for entry in files:
-        kept = sum(int((t["source_file"] == entry["path"]).sum()) for n, t in tables.items()
-                   if "source_file" in t)
+        mine = rejects_by_file.get(entry["path"], no_rejects)
+        kept = kept_per_file.get(entry["path"], 0)
         if entry["table"] == "customers":
-            kept = entry["rows_read"] - int((all_rejects["source_file"] == entry["path"]).sum()) - duplicates.get(
-                entry["path"], 0)
-        mine = all_rejects[all_rejects["source_file"] == entry["path"]]
+            kept = entry["rows_read"] - len(mine) - duplicates.get(entry["path"], 0)
         entry.update(rows_kept=kept, rows_rejected=len(mine), duplicates=int(duplicates.get(entry["path"], 0)),
                      rejected_by_reason={k: int(v) for k, v in mine["reason_code"].value_counts().sort_index().items()})
         if entry["rows_read"] != entry["rows_kept"] + entry["rows_rejected"] + entry["duplicates"]:
