@@ -422,6 +422,7 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     kept["source_file"] = raw.name
     kept["source_row"] = kept.index.astype("int64")
     kept["_raw_hash"] = pd.util.hash_pandas_object(frame[~bad], index=False).values
+    kept["_key_hash"] = _key_hash(frame, source.table)[~bad.to_numpy()]
     kept = kept.reset_index(drop=True)
     return kept, pd.concat([d for d in (physical, rejects) if len(d)], ignore_index=True) if (
         len(physical) or len(rejects)) else pd.DataFrame(columns=REJECT_COLUMNS)
@@ -439,7 +440,8 @@ LIST_COLUMNS = ("cause_codes", "parts_sent", "parts_used", "aliases")
 
 def _content_hash(frame: pd.DataFrame) -> np.ndarray:
     # service_level_text is the level as written: two spellings of one level are the same content
-    cols = [c for c in frame.columns if c not in ("source_file", "source_row", "_raw_hash", "service_level_text")]
+    cols = [c for c in frame.columns
+            if c not in ("source_file", "source_row", "_raw_hash", "_key_hash", "service_level_text")]
     part = frame[cols].copy()
     for c in cols:   # lists (cause codes, parts) are not hashable: join them; the rest hashes as it is
         if c in LIST_COLUMNS or (part[c].dtype == object and part[c].map(type).eq(list).any()):
@@ -448,6 +450,27 @@ def _content_hash(frame: pd.DataFrame) -> np.ndarray:
         return pd.util.hash_pandas_object(part, index=False).values
     except TypeError:
         return pd.util.hash_pandas_object(part.astype(str), index=False).values
+
+
+# How each key column of KEYS is made from the raw text: (raw column, normaliser, empty → None).
+# Must match the cleaners above (ticket_id = _key(...), line_no = _present(...)); the hash built
+# from it only has to give equal keys equal hashes, and de-duplication compares the keys themselves.
+KEY_SOURCES = {"dispatches": [("ticket_id", normalise_key, False)],
+               "sales": [("order_id", normalise_key, False), ("line_no", normalise_text, True)],
+               "contracts": [("contract_id", normalise_key, False)], "customers": []}
+
+
+def _key_hash(frame: pd.DataFrame, table: str) -> np.ndarray:
+    """A 64-bit hash of each raw row's key (KEYS), hashed once per distinct value: hashing the
+    cleaned key columns of ten million rows later would cost seconds."""
+    out = np.zeros(len(frame), dtype=np.uint64)
+    for column, normalise, empty_is_none in KEY_SOURCES[table]:
+        codes, mapped = _distinct(frame, column, normalise)
+        if empty_is_none:
+            mapped = np.where(mapped == "", None, mapped)
+        hashed = pd.util.hash_array(mapped.astype(object), categorize=False)
+        out = out * np.uint64(1_000_003) ^ hashed[codes]
+    return out
 
 
 def _in_file_order(kept: pd.DataFrame) -> pd.DataFrame:
@@ -474,7 +497,8 @@ def deduplicate(table: str, kept: pd.DataFrame):
     Only the rows whose key occurs more than once (found by a hash of the key, then compared
     exactly) are looked at row by row; the table is copied once, at the end.
     """
-    kept = _in_file_order(kept).reset_index(drop=True)
+    kept = _in_file_order(kept)
+    kept = kept.set_axis(pd.RangeIndex(len(kept)), axis=0, copy=False)     # reset_index would copy it all
     alive = ~kept["_raw_hash"].duplicated(keep="first").to_numpy()
     keys = [k for k in KEYS[table] if k in kept and kept[k].notna().any()]
     if table == "sales" and "line_no" not in keys:
@@ -482,7 +506,8 @@ def deduplicate(table: str, kept: pd.DataFrame):
     rejects = []
     if keys:
         # a key hash shared by two living rows makes them candidates; the rest have a unique key
-        key_hash = pd.util.hash_pandas_object(kept[keys], index=False).to_numpy()
+        key_hash = kept["_key_hash"].to_numpy() if keys == KEYS[table] and "_key_hash" in kept else \
+            pd.util.hash_pandas_object(kept[keys], index=False).to_numpy()
         living = np.flatnonzero(alive)
         shared = pd.Series(key_hash[living]).duplicated(keep=False).to_numpy()
         candidates = kept.iloc[living[shared]]
@@ -517,8 +542,8 @@ def deduplicate(table: str, kept: pd.DataFrame):
     dropped = ~alive if superseded is None else ~alive & ~superseded
     counts = kept["source_file"][dropped].value_counts(sort=False)
     counts = {str(k): int(v) for k, v in counts.items() if v}
-    return kept.iloc[np.flatnonzero(alive)].drop(columns="_raw_hash"), counts, pd.DataFrame(
-        rejects, columns=REJECT_COLUMNS)
+    columns = [i for i, c in enumerate(kept.columns) if c not in ("_raw_hash", "_key_hash")]
+    return kept.iloc[np.flatnonzero(alive), columns], counts, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
 
 
 # --- customers across tables -----------------------------------------------------------------------
@@ -868,6 +893,29 @@ def _share_source_files(frames: list[pd.DataFrame]) -> None:
         f["source_file"] = f["source_file"].astype(dtype)
 
 
+def _sorted_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Row positions in the order ``frame.sort_values(columns)`` gives (ascending, missing values
+    last in each column), from Arrow's multi-column sort: at ten million rows it is three times
+    quicker. Text compares the same way in both (UTF-8 byte order is code-point order). The last
+    columns (source file and row) are unique together, so no tie is left to order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = {}
+    try:
+        for c in columns:
+            values = frame[c]
+            if isinstance(values.dtype, pd.CategoricalDtype):   # categories in sorted order: codes suffice
+                values = pd.Series(values.cat.codes.to_numpy(), index=values.index)
+            arrays[c] = pa.array(values.to_numpy(), from_pandas=True)
+        keys = [(c, "ascending", "at_end") for c in columns]
+        return pc.sort_indices(pa.table(arrays), sort_keys=keys).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        # mixed types in a text column, which Arrow will not take: pandas sorts them as it always did
+        order = frame[columns].reset_index(drop=True).sort_values(columns, kind="stable").index
+        return order.to_numpy()
+
+
 def _resolve_and_sort(tables, raw_dir):
     resolution = resolve_all(tables, load_overrides(raw_dir))
     for table in ("dispatches", "sales", "contracts"):
@@ -878,7 +926,7 @@ def _resolve_and_sort(tables, raw_dir):
         if not len(t):
             tables[table] = t.reindex(columns=columns)
             continue
-        t = t.sort_values(sort + ["source_file", "source_row"], kind="stable")[columns]
+        t = t.iloc[_sorted_order(t, sort + ["source_file", "source_row"]), [t.columns.get_loc(c) for c in columns]]
         t.index = pd.RangeIndex(len(t))
         t["source_file"] = t["source_file"].astype(object)   # the processed tables hold plain text
         tables[table] = t
