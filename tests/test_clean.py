@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -252,3 +253,35 @@ def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkey
         clean(tmp_path)
     assert err.value.file and err.value.file.endswith("dispatches.csv")
     assert "reported_at" in str(err.value) and "'客戶名稱'" in str(err.value)
+
+
+def test_sales_duplicates_across_files_by_order_and_line(tmp_path):
+    header = "Order No,Line,Order Date,Customer,Qty,Unit Price\n"
+    write_csv(tmp_path / "sales_a.csv", header + "S1,1,2009-01-08,甲,2,10\n"
+                                                 "S1,2,2009-01-08,甲,1,10\n"
+                                                 "S2,1,2009-01-09,乙,1,10\n")
+    write_csv(tmp_path / "sales_b.csv", header + "S1,1,2009-01-08,甲,2,10\n"       # exact copy of a's row 2
+                                                 "Ｓ1,2,2009/1/8,甲,1,10.00\n"     # same key and content, written otherwise
+                                                 "S2,1,2009-01-09,乙,5,10\n"       # same key, other content: a conflict
+                                                 "S3,1,2009-01-09,乙,1,10\n")
+    result = clean(tmp_path, run_date="2026-11-29")
+    files = {f["path"]: f for f in result.manifest["files"]}
+    assert (files["sales_a.csv"]["duplicates"], files["sales_b.csv"]["duplicates"]) == (0, 2)
+    assert files["sales_a.csv"]["rejected_by_reason"] == {"conflicting_duplicate": 1}
+    assert files["sales_b.csv"]["rejected_by_reason"] == {"conflicting_duplicate": 1}
+    s = result.tables["sales"]
+    assert list(zip(s["order_id"], s["line_no"], s["source_file"], s["source_row"])) == [
+        ("S1", "1", "sales_a.csv", 2), ("S1", "2", "sales_a.csv", 3), ("S3", "1", "sales_b.csv", 5)]
+
+
+def test_deduplication_compares_keys_not_just_their_hashes():
+    from pipeline.clean import deduplicate
+
+    rows = pd.DataFrame({"ticket_id": ["D1", "D2", "D1"], "closed_at": pd.to_datetime(["2009-01-01"] * 3),
+                         "visits": [1, 1, 2], "source_file": "d.csv", "source_row": [2, 3, 4],
+                         "_raw_hash": np.array([1, 2, 3], dtype=np.uint64),
+                         "_key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
+    kept, counts, rejects = deduplicate("dispatches", rows)
+    assert list(kept["ticket_id"]) == ["D2"] and counts == {}
+    assert list(zip(rejects["source_row"], rejects["reason_code"])) == [(2, "conflicting_duplicate"),
+                                                                         (4, "conflicting_duplicate")]
