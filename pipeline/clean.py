@@ -568,27 +568,52 @@ def _registry(customers: pd.DataFrame, sales: pd.DataFrame) -> pd.DataFrame:
     return reg
 
 
+def _customer_pairs(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """``(codes, pairs)``: the distinct (customer_id, customer_name) pairs of a table in order of first
+    appearance, with ``rows`` (how many rows carry each), and each row's pair. Resolution is a
+    function of the pair, so it runs on the few thousand pairs, not on ten million rows."""
+    ids, id_values = pd.factorize(table["customer_id"].to_numpy(dtype=object))
+    names, name_values = pd.factorize(table["customer_name"].to_numpy(dtype=object))
+    width = len(name_values) + 1
+    codes, combined = pd.factorize((ids.astype(np.int64) + 1) * width + (names + 1))
+    id_code, name_code = combined // width - 1, combined % width - 1
+    id_values = np.append(np.asarray(id_values, dtype=object), None)       # code -1 (missing) → None
+    name_values = np.append(np.asarray(name_values, dtype=object), None)
+    pairs = pd.DataFrame({"customer_id": id_values[id_code], "customer_name": name_values[name_code],
+                          "rows": np.bincount(codes, minlength=len(combined))})
+    return codes, pairs
+
+
 def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
     """Give every row of every table its ``customer_id`` and canonical ``customer_name``."""
-    registry = _registry(tables["customers"], tables["sales"])
-    written = [t["customer_name"][t["customer_id"].isna()] for t in tables.values() if len(t) and "customer_name" in t]
-    names = pd.concat(written, ignore_index=True).dropna() if written else pd.Series(dtype=object)
+    pairs = {name: _customer_pairs(t) for name, t in tables.items()
+             if name != "customers" and len(t) and "customer_name" in t}
+    sales_pairs = pairs["sales"][1] if "sales" in pairs else tables["sales"]
+    registry = _registry(tables["customers"], sales_pairs)
+    written = [np.repeat(p["customer_name"].to_numpy()[no_id], p["rows"].to_numpy()[no_id])
+               for _codes, p in pairs.values() for no_id in [p["customer_id"].isna().to_numpy()]]
+    if len(tables["customers"]):
+        c = tables["customers"]
+        written.append(c["customer_name"][c["customer_id"].isna()].to_numpy())
+    names = pd.Series(np.concatenate(written) if written else [], dtype=object).dropna()
     resolution = resolve_customers(registry, names, overrides=overrides)
     by_name = resolution.set_index("name")
     canonical = registry.drop_duplicates("customer_id").set_index("customer_id")["customer_name"]
-    for name, table in tables.items():
-        if not len(table) or name == "customers":
-            continue
-        need = table["customer_id"].isna()
-        table.loc[need, "customer_id"] = table.loc[need, "customer_name"].map(by_name["customer_id"])
-        written = table["customer_name"]
-        table["customer_name"] = table["customer_id"].map(canonical).fillna(
-            table["customer_id"].map(by_name.drop_duplicates("customer_id").set_index("customer_id")["canonical_name"])
-        ).fillna(written)
+    seen_parts = []
+    for name, (codes, p) in pairs.items():
+        table = tables[name]
+        need = p["customer_id"].isna()
+        p.loc[need, "customer_id"] = p.loc[need, "customer_name"].map(by_name["customer_id"])
+        written_name = p["customer_name"]
+        p["customer_name"] = p["customer_id"].map(canonical).fillna(
+            p["customer_id"].map(by_name.drop_duplicates("customer_id").set_index("customer_id")["canonical_name"])
+        ).fillna(written_name)
+        table["customer_id"] = p["customer_id"].to_numpy(dtype=object)[codes]
+        table["customer_name"] = p["customer_name"].to_numpy(dtype=object)[codes]
+        seen_parts.append(p[["customer_id", "customer_name"]])
     # the customers table: the registry plus every customer seen only in transactions
     known = registry.drop_duplicates("customer_id")
     attrs = tables["customers"].drop_duplicates("customer_id") if len(tables["customers"]) else None
-    seen_parts = [t[["customer_id", "customer_name"]] for n, t in tables.items() if n != "customers" and len(t)]
     seen = pd.concat(seen_parts, ignore_index=True).drop_duplicates("customer_id") if seen_parts else \
         pd.DataFrame(columns=["customer_id", "customer_name"])
     new = seen[~seen["customer_id"].isin(known["customer_id"])]
