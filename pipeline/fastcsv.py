@@ -10,10 +10,13 @@ anyway: they parse each distinct value once.
 It is used only where it provably gives what the ``csv`` module would, and returns None otherwise
 (the caller then reads the slow way):
 
-- the bytes are UTF-8 (with or without a byte-order mark), and the header is the first line;
-- every record is exactly one line: the number of line breaks equals the records Arrow found (a
-  blank line, a quoted line break or a lone ``\\r`` breaks the equality), so a record's line number
-  is its row number, as the ``csv`` module numbers it;
+- bytes in another encoding than UTF-8 (declared, marked UTF-16, or detected GB18030/Big5) are
+  decoded by :func:`pipeline.read.decode`, exactly as the slow path decodes them, and re-encoded;
+- the header is the first record and on the first line;
+- every record is one line (the number of line breaks equals the records Arrow found), so a
+  record's line number is its row number as the ``csv`` module numbers it; or, when quoted line
+  breaks make records longer, there is no blank line and no broken record, so rows are numbered
+  2, 3, … as the ``csv`` module numbers them; a lone ``\r`` always goes to the slow path;
 - the records that do not fit the header, which Arrow reports one by one, are parsed again by the
   ``csv`` module and judged by the same rule as the slow path (trailing empty cells kept, anything
   else a ``malformed_row`` reject); a blank-looking one sends the file to the slow path.
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.read import (RawTable, _dedupe_headers, _sniff_delimiter, find_header_row, map_columns,
+from pipeline.read import (RawTable, _dedupe_headers, _sniff_delimiter, decode, find_header_row, map_columns,
                            read_bytes, truncation_warnings)
 
 # A file smaller than this is read the slow way: nothing to gain, and the slow path's messages for
@@ -47,10 +50,10 @@ def _header(data: bytes, table: str, delimiter: str | None):
         if len(prefix) < len(data) and e.start >= len(prefix) - 3 and e.reason == "unexpected end of data":
             text = prefix[:e.start].decode("utf-8")
         else:
-            return None
+            return _NOT_UTF8
     delim = delimiter or _sniff_delimiter(text)
     records = [rec for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim)][:30]
-    if not records or not "".join(records[0]).strip() or find_header_row(
+    if not records or any("\n" in c or "\r" in c for c in records[0]) or not "".join(records[0]).strip() or find_header_row(
             [r for r in records if "".join(r).strip()], table) != 0:
         return None
     return delim, records[0]
@@ -70,21 +73,36 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
                    declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable | None:
     """The file as :func:`pipeline.read.read_csv_text` reads it, or None when this reader cannot vouch
     for giving the same (see the module's docstring)."""
+    data = read_bytes(path)
+    if len(data) < MIN_BYTES:
+        return None
+    if not encoding and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
+        bom = data.startswith(b"\xef\xbb\xbf")
+        raw = _read_utf8(data[3:] if bom else data, path, name, table, declared, delimiter,
+                         "utf-8-sig" if bom else "utf-8")
+        if raw is not _NOT_UTF8:
+            return raw
+    # Another encoding (declared, a UTF-16 mark, or bytes that are not UTF-8): decoded exactly as the
+    # csv-module path decodes it (same detection, same errors), then handed to Arrow as UTF-8.
+    text, used = decode(data, path=path, encoding=encoding)
+    del data
+    if used.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig") or text.startswith("\ufeff"):
+        return None
+    raw = _read_utf8(text.encode("utf-8"), path, name, table, declared, delimiter, used)
+    return None if raw is _NOT_UTF8 else raw
+
+
+_NOT_UTF8 = object()
+
+
+def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimiter, used: str):
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    if encoding:              # a declared encoding is read as declared, by the slow path
-        return None
-    data = read_bytes(path)
-    if len(data) < MIN_BYTES or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        return None
-    bom = data.startswith(b"\xef\xbb\xbf")
-    if bom:
-        data = data[3:]
     found = _header(data, table, delimiter)
-    if found is None:
-        return None
+    if found is _NOT_UTF8 or found is None:
+        return found
     delim, header = found
     headers = _dedupe_headers(header)
     width = len(headers)
@@ -96,26 +114,38 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
         invalid.append((row.number, row.text))
         return "skip"
 
-    def parse(threads: bool):
+    def parse(threads: bool, multiline: bool = False):
         invalid.clear()
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=names,
                                            block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=collect),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=collect,
+                                             newlines_in_values=multiline),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None           # a lone \r, which the csv module takes as a line break of its own
     try:
         arrow = parse(True)
         if invalid:           # Arrow numbers the lines it rejects only when it reads in one thread
             arrow = parse(False)
-    except (pa.ArrowInvalid, UnicodeDecodeError):   # not UTF-8, or a quote Arrow cannot close
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        multiline = lines != 1 + arrow.num_rows + len(invalid)
+        if multiline:
+            # Quoted line breaks make records longer than a line. Arrow can follow them, and with
+            # no blank line anywhere and no broken record the csv module's record numbers are
+            # simply 2, 3, …; anything else is left to the slow path.
+            if invalid or b"\n\n" in data or b"\n\r\n" in data:
+                return None
+            arrow = parse(True, multiline=True)
+            if invalid:
+                return None
+            lines = arrow.num_rows + 1
+    except pa.ArrowInvalid as e:   # a quote Arrow cannot close, or bytes that are not UTF-8
+        return _NOT_UTF8 if "UTF8" in str(e) or "UTF-8" in str(e) else None
+    if any(n is None for n, _ in invalid):
         return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if lines != 1 + arrow.num_rows + len(invalid) or any(n is None for n, _ in invalid):
-        return None
-    if data.count(b"\r") != data.count(b"\r\n"):
-        return None           # a lone \r, which the csv module takes as a line break of its own
     bad_rows = {}
     patched = []              # (row, cells): longer records whose extra cells are empty (as Excel writes)
     for number, text in invalid:
@@ -161,4 +191,4 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
     last_row = max(int(rows[-1]) if len(rows) else 0, max(bad_rows, default=0))
     return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(frame) + len(bad_rows),
                     physical_rejects=[bad_rows[n] for n in sorted(bad_rows)], header_map=mapping,
-                    encoding="utf-8-sig" if bom else "utf-8", warnings=truncation_warnings(last_row))
+                    encoding=used, warnings=truncation_warnings(last_row))

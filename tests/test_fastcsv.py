@@ -43,12 +43,17 @@ CASES = {
     "cells with spaces and null tokens": (lines(H, "S1, 1 ,2009-01-08,  甲 ,NULL,#N/A", ROWS[1]).encode(), True),
     "blank line": (lines(H, ROWS[0], "", ROWS[1]).encode(), False),
     "whitespace line": (lines(H, ROWS[0], "   ", ROWS[1]).encode(), False),
-    "quoted line break": (lines(H, 'S1,1,2009-01-08,"甲\n乙",2,10', ROWS[1]).encode(), False),
+    "quoted line break": (lines(H, 'S1,1,2009-01-08,"甲\n乙",2,10', ROWS[1], 'S3,1,2009-01-08,"a\r\nb",1,1').encode(),
+                          True),
+    "quoted line break and a short row": (lines(H, 'S1,1,2009-01-08,"甲\n乙",2,10', "S2,1", ROWS[1]).encode(), False),
+    "quoted line break and a blank line": (lines(H, 'S1,1,2009-01-08,"甲\n乙",2,10', "", ROWS[1]).encode(), False),
     "unterminated quote": (lines(H, 'S1,1,2009-01-08,"甲,2,10', ROWS[1], ROWS[2]).encode(), False),
     "lone carriage returns": (lines(H, *ROWS, end="\r").encode(), False),
     "title rows above the header": (lines("Sales export", "", H, *ROWS).encode(), False),
-    "gb18030": (lines(H.replace("Customer", "客户名称"), *ROWS).encode("gb18030"), False),
-    "utf-16": (lines(H, *ROWS).encode("utf-16"), False),
+    "gb18030": (lines(H.replace("Customer", "客户名称"), *ROWS).encode("gb18030"), True),
+    "big5": (lines(H.replace("Customer", "客戶名稱"), *ROWS, *ROWS).encode("big5"), True),
+    "utf-16": (lines(H, *ROWS).encode("utf-16"), True),
+    "not text at all": (bytes(range(256)) * 8, False),
     "header only": (lines(H).encode(), False),
     "empty": (b"", False),
     "only short rows": (lines(H, "S1,1", "S2,1").encode(), True),
@@ -122,3 +127,16 @@ def test_the_sample_exports_read_the_same_both_ways(tmp_path):
         pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
         assert (fast.rows_read, fast.physical_rejects) == (slow.rows_read, slow.physical_rejects)
     assert taken >= 2
+
+
+@pytest.mark.parametrize("declared", ["gb18030", "utf-8"])
+def test_a_declared_encoding_reads_the_same(tmp_path, declared):
+    path = tmp_path / "sales.csv"
+    path.write_bytes(lines(H.replace("Customer", "客户名称"), *ROWS).encode(declared))
+    slow = read_csv_text(path, "sales.csv", "sales", encoding=declared)
+    fast = read_csv_arrow(path, "sales.csv", "sales", encoding=declared)
+    if declared == "gb18030":
+        assert fast is not None
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
+        assert (fast.encoding, fast.rows_read) == (slow.encoding, slow.rows_read)
