@@ -694,10 +694,12 @@ def _cache_write(folder: Path, key: str, entry) -> None:
     (folder / f"{key}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _read_and_clean(job, *, run_date, taxonomy):
-    """One raw file → ``(kept, rejects, meta)``: the per-partition task (in this process or on a Dask worker)."""
+def _read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None):
+    """One raw file → ``(kept, rejects, meta)``: the per-partition task (in this process or on a Dask
+    worker). ``raw``: the file already read."""
     source, file_sha = job
-    raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
+    if raw is None:
+        raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
     kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
     meta = {"path": source.name, "table": source.table, "sha256": file_sha,
             "encoding": raw.encoding, "rows_read": raw.rows_read,
@@ -706,18 +708,24 @@ def _read_and_clean(job, *, run_date, taxonomy):
     return kept, rej, meta
 
 
-# A raw file at least this large is read and cleaned in a fresh process that ends with it (pandas
-# engine). Parsing leaves the kept values scattered among the freed text of the raw cells, and that
-# memory stays with the process: in-process, 2M lines left 2.7 GB held after cleaning where the kept
-# tables need 0.8 GB; isolated, 0.9 GB. Below the size the start of a process (about a second) would
-# cost more than it saves.
+# A raw file at least this large that the Arrow reader cannot take (a workbook, a CSV with blank
+# lines or broken quoting) is read and cleaned in a fresh process that ends with it (pandas engine).
+# The csv module and openpyxl make a Python object of every cell, and the kept values end up
+# scattered among their freed memory, which stays with the process: 2M lines left 2.7 GB held
+# after cleaning where the kept tables need 0.8 GB; in a child, 0.9 GB. Arrow keeps cells in its
+# own buffers and gives them back, so its files are cleaned here (isolating them cost 40% of the
+# 10M-line benchmark's time and saved nothing). Below the size a process start costs more than it saves.
 ISOLATE_BYTES = 64 * 2**20
 
 
 def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path):
-    """The pandas engine's task: :func:`_read_and_clean`, in a fresh process for a large file."""
+    """The pandas engine's task: :func:`_read_and_clean`, in a fresh process for a large file that
+    only the slow readers can read."""
     source, _sha = job
     if source.path.stat().st_size >= ISOLATE_BYTES:
+        raw = read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+        if raw is not None:
+            return _read_and_clean(job, run_date=run_date, taxonomy=taxonomy, raw=raw)
         try:
             json.dumps([source.columns, source.options])
         except (TypeError, ValueError):

@@ -220,7 +220,8 @@ def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
 
 
 def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_path, monkeypatch):
-    # ISOLATE_BYTES = 0: every file goes through the child-process path the large ones take
+    # ISOLATE_BYTES = 0 and Arrow declining every file: each goes through the child-process path
+    # that large files only the slow readers can read take
     import pipeline.clean as clean_module
     from pipeline.sample_data import write_sample
 
@@ -236,6 +237,7 @@ def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_pat
 
     monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
     monkeypatch.setattr(clean_module, "_read_and_clean_isolated", counting)
+    monkeypatch.setattr("pipeline.fastcsv.read_csv_arrow", lambda *a, **k: None)   # as if Arrow declined all
     isolated = clean(raw, run_date="2026-11-29")
     assert sorted(spawned) == sorted(f["path"] for f in here.manifest["files"]) and len(spawned) >= 5
     for name, table in here.tables.items():
@@ -248,6 +250,7 @@ def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkey
     import pipeline.clean as clean_module
 
     monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
+    monkeypatch.setattr("pipeline.fastcsv.read_csv_arrow", lambda *a, **k: None)
     write_csv(tmp_path / "dispatches.csv", "派單號,客戶名稱\nD1,甲\n")
     with pytest.raises(InputError) as err:
         clean(tmp_path)
