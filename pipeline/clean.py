@@ -26,6 +26,7 @@ from pipeline.atomic import atomic_dir, sha256_file
 from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import InputError, PipelineError
+from pipeline.memory import release_freed_memory
 from pipeline.parse import (DateOptions, factorize_text, map_distinct, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
                             split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
@@ -725,7 +726,10 @@ def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path):
     if source.path.stat().st_size >= ISOLATE_BYTES:
         raw = read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
         if raw is not None:
-            return _read_and_clean(job, run_date=run_date, taxonomy=taxonomy, raw=raw)
+            result = _read_and_clean(job, run_date=run_date, taxonomy=taxonomy, raw=raw)
+            del raw
+            release_freed_memory()    # the parse's garbage, before the next file adds its own
+            return result
         try:
             json.dumps([source.columns, source.options])
         except (TypeError, ValueError):
@@ -896,6 +900,8 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
             combined = pd.concat(frames, ignore_index=True)
             del frames
             deduped, counts, rej = deduplicate(table, combined)
+            del combined              # else the table's pre-de-duplication copy lives through sorting
+            release_freed_memory()
             duplicates.update(counts)
             if len(rej):
                 rejects.append(rej)
@@ -903,6 +909,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
     resolve_stage = stages.stage("resolve customers + sort", rows=sum(len(t) for t in tables.values()))
     with resolve_stage:
         resolution = _resolve_and_sort(tables, raw_dir)
+        release_freed_memory()
     with stages.stage("account + validate", rows=sum(len(t) for t in tables.values())):
         all_rejects = _account(tables, rejects, files, duplicates)
     manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
