@@ -59,7 +59,10 @@ def _path(data: Path, job: str) -> Path:
 
 
 def _read(data: Path, job: str) -> pd.DataFrame:
-    return pd.read_parquet(_path(data, job), columns=READS[job][1])
+    # the pipeline's reader for large tables: list columns stay Arrow lists (no object per cell)
+    from pipeline.clean import read_processed_table
+
+    return read_processed_table(_path(data, job), columns=READS[job][1], list_columns="arrow")
 
 
 def _ddf(data: Path, job: str):

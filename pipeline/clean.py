@@ -1059,18 +1059,39 @@ def write_processed(result: CleanResult, out_dir, *, partitioned: bool | None = 
     return out_dir
 
 
-def load_processed(processed_dir) -> dict[str, pd.DataFrame]:
+def read_processed_table(path, columns=None, *, list_columns: str = "python") -> pd.DataFrame:
+    """One processed table (a Parquet file or a folder of parts). ``list_columns="arrow"`` keeps list
+    columns (``cause_codes``, ``parts_sent``, ``parts_used``) as Arrow lists (``pd.ArrowDtype``),
+    read without making a Python object per cell; otherwise each cell is a numpy array."""
+    if list_columns == "python":
+        return pd.read_parquet(path, columns=columns)
+    if list_columns != "arrow":
+        raise ValueError(f"list_columns must be 'python' or 'arrow', not {list_columns!r}")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def mapper(t):
+        return pd.ArrowDtype(t) if pa.types.is_list(t) or pa.types.is_large_list(t) else None
+
+    return pq.read_table(path, columns=columns).to_pandas(types_mapper=mapper)
+
+
+def load_processed(processed_dir, *, list_columns: str = "python") -> dict[str, pd.DataFrame]:
     """The processed tables, as analysts and notebooks use them.
 
     A table is a Parquet file or a folder of Parquet parts (written by the dask engine); both read
-    the same.
+    the same. ``list_columns``: ``"python"`` (default) gives each list cell as a Python list;
+    ``"arrow"`` keeps the list columns Arrow-backed, read without a per-row conversion (about a
+    second per million dispatches saved), which the service functions read directly.
     """
     processed_dir = Path(processed_dir)
     if not (processed_dir / "manifest.json").exists():
         raise PipelineError(f"{processed_dir}: no processed data (manifest.json missing); run `python -m pipeline "
                             f"clean` or `make report` first")
-    out = {name: pd.read_parquet(processed_dir / f"{name}.parquet") for name in
+    out = {name: read_processed_table(processed_dir / f"{name}.parquet", list_columns=list_columns) for name in
            [*PROCESSED_COLUMNS, "rejects", "customer_names"]}
+    if list_columns == "arrow":
+        return out
     for name in ("dispatches",):
         for col in ("cause_codes", "parts_sent", "parts_used"):
             out[name][col] = out[name][col].map(lambda v: list(v) if v is not None else [])

@@ -71,7 +71,14 @@ def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.n
     Through Arrow's list kernels when every cell is a list (or missing): ``Series.explode`` on a
     million cells costs seconds, flattening the Arrow list array milliseconds. Any other cell (a
     bare string, a number) takes the general path."""
-    values = d[col].to_numpy(dtype=object)
+    column = d[col]
+    if isinstance(column.dtype, pd.ArrowDtype) and pa_types_is_list(column.dtype.pyarrow_dtype):
+        # already Arrow lists (load_processed(list_columns="arrow")): flattened without a conversion
+        import pyarrow as pa
+
+        arr = pa.array(column.array)                 # through __arrow_array__: no copy of the cells
+        return _flattened(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    values = column.to_numpy(dtype=object)
     if set(map(type, values)) <= _LIST_CELLS:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -81,17 +88,30 @@ def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.n
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arr = None
         if arr is not None:
-            flat = pc.list_flatten(arr)
-            rows = pc.list_parent_indices(arr).to_numpy().astype("int64")
-            encoded = pc.dictionary_encode(flat)
-            codes = encoded.indices.to_numpy(zero_copy_only=False)
-            valid = flat.is_valid().to_numpy(zero_copy_only=False)
-            items = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-            return _first_per_cell(rows[valid], codes[valid].astype("int64"), items)
+            return _flattened(arr)
     s = pd.Series(values, dtype=object)
     e = s.where(s.notna(), None).explode().dropna()
     codes, items = pd.factorize(e.astype(str).to_numpy())
     return _first_per_cell(e.index.to_numpy(dtype="int64"), codes.astype("int64"), np.asarray(items, dtype=object))
+
+
+def pa_types_is_list(t) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_list(t) or pa.types.is_large_list(t)
+
+
+def _flattened(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_long_codes` of an Arrow list array (one chunk)."""
+    import pyarrow.compute as pc
+
+    flat = pc.list_flatten(arr)
+    rows = pc.list_parent_indices(arr).to_numpy().astype("int64")
+    encoded = pc.dictionary_encode(flat)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    valid = flat.is_valid().to_numpy(zero_copy_only=False)
+    items = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return _first_per_cell(rows[valid], codes[valid].astype("int64"), items)
 
 
 def _first_per_cell(rows: np.ndarray, codes: np.ndarray, items: np.ndarray):
@@ -459,6 +479,22 @@ def repair_time_summary(dispatches: pd.DataFrame, as_of, by: str | Sequence[str]
 
 
 # --------------------------------------------------------------------------- cause given symptom
+def _group_codes(d: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's group number and the groups' key values, as ``d.groupby(keys, dropna=False,
+    observed=True, sort=True)`` numbers them; one key is factorized directly (a groupby builds
+    more than a count needs)."""
+    if len(keys) == 1:
+        values = d[keys[0]]
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        missing = codes < 0
+        if missing.any():             # dropna=False: the missing key is a group of its own, the last
+            codes = np.where(missing, len(uniques), codes)
+            uniques = pd.Index(uniques).insert(len(uniques), None)
+        return codes.astype("int64"), pd.DataFrame({keys[0]: pd.Index(uniques)})
+    grouped = d.groupby(keys, dropna=False, observed=True, sort=True)
+    return grouped.ngroup().to_numpy(), grouped.size().index.to_frame(index=False)
+
+
 def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dispatches: int = 5,
                         by: str | Sequence[str] | None = None, confidence: float = 0.95,
                         include_unmapped: bool = False, keep_unseen: bool = True,
@@ -502,9 +538,7 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
         rows, codes = rows[first], codes[first]
     chosen = keep[rows]
     rows, codes = rows[chosen], codes[chosen]
-    grouped = d.groupby(keys, dropna=False, observed=True, sort=True)
-    group = grouped.ngroup().to_numpy()
-    labels = grouped.size().index.to_frame(index=False)
+    group, labels = _group_codes(d, keys)
     G = len(labels)
     if K == 0 or G == 0 or len(rows) == 0:
         return pd.DataFrame(columns=cols)

@@ -398,3 +398,23 @@ def test_cause_given_symptom_counts_on_a_worked_example():
     first = cause_given_symptom(d, min_dispatches=1, prior=0.0, first_only=True, keep_unseen=False)
     assert first.set_index(["symptom_code", "cause_code"])["dispatches"].to_dict() == {
         ("S1", "C1"): 2, ("S1", "C2"): 1, ("S2", "C3"): 1}
+
+
+def test_cause_given_symptom_reads_arrow_list_columns_as_it_reads_lists(tmp_path):
+    import pyarrow as pa
+
+    from pipeline.clean import read_processed_table
+
+    d = pd.DataFrame({"symptom_code": ["HDD", "HDD", "BLUE", None, "HDD", "BLUE", "BLUE", "HDD", "HDD"],
+                      "cause_codes": [["DISK"], ["DISK", "RAID", "DISK"], ["MEM"], ["DISK"], [], ["MEM", "MB"],
+                                      None, ["RAID"], ["DISK"]]})
+    d.to_parquet(tmp_path / "d.parquet")
+    arrow = read_processed_table(tmp_path / "d.parquet", list_columns="arrow")
+    assert isinstance(arrow["cause_codes"].dtype, pd.ArrowDtype)
+    assert pa.types.is_list(arrow["cause_codes"].dtype.pyarrow_dtype)
+    for kw in ({}, {"first_only": True}, {"min_dispatches": 1, "include_unmapped": True}):
+        expected = service.cause_given_symptom(d, **kw)
+        got = service.cause_given_symptom(arrow, **kw)
+        pd.testing.assert_frame_equal(got, expected)
+    hdd = service.cause_given_symptom(d, min_dispatches=1, keep_unseen=False).query("symptom_code == 'HDD'")
+    assert dict(zip(hdd["cause_code"], hdd["dispatches"])) == {"DISK": 3, "RAID": 2}
