@@ -215,6 +215,36 @@ def _present(frame: pd.DataFrame, column: str, normalise=normalise_text) -> pd.S
     return pd.Series(mapped[codes] if len(codes) else [], index=frame.index, dtype=object)
 
 
+def _categorical(codes: np.ndarray, values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row values given as (codes into ``values``), kept as a categorical: ten million rows of
+    text then cost a small integer each through de-duplication and sorting, and taking rows moves
+    integers instead of touching every string. None in ``values`` is a missing cell."""
+    merged, distinct = pd.factorize(values, use_na_sentinel=True)       # values may repeat
+    return pd.Series(pd.Categorical.from_codes(merged[codes] if len(codes) else codes,
+                                               categories=pd.Index(distinct, dtype=object)), index=index)
+
+
+def _present_categorical(frame: pd.DataFrame, column: str, normalise=normalise_text, fill=None) -> pd.Series:
+    """:func:`_present` as a categorical (``fill`` for the empty cells, else missing)."""
+    codes, mapped = _distinct(frame, column, normalise)
+    return _categorical(codes, np.where(mapped == "", fill, mapped), frame.index)
+
+
+def _key_categorical(frame: pd.DataFrame, column: str) -> pd.Series:
+    """:func:`_key` as a categorical (empty cells stay "": those rows are rejected as missing_id)."""
+    codes, mapped = _distinct(frame, column, normalise_key)
+    return _categorical(codes, mapped, frame.index)
+
+
+def as_plain_text(series: pd.Series) -> pd.Series:
+    """A categorical text column back to plain text (object), None where missing, as the processed
+    tables hold it; other columns as they are."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    values = np.append(np.asarray(series.cat.categories, dtype=object), None)
+    return pd.Series(values[series.cat.codes.to_numpy()], index=series.index, dtype=object)
+
+
 def _blank(frame: pd.DataFrame, column: str, normalise=normalise_text) -> np.ndarray:
     """Mask of the rows whose cell in ``column`` is empty after normalising (or that lack the column)."""
     codes, mapped = _distinct(frame, column, normalise)
@@ -241,16 +271,17 @@ def _total_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return mask
 
 
-def _customer(frame, reasons):
+def _customer(frame, reasons, *, categorical: bool = True):
     reasons.flag(_blank(frame, "customer_name") & _blank(frame, "customer_id", normalise_key),
                  "missing_customer", "customer_name")
-    return _present(frame, "customer_id", normalise_key), _present(frame, "customer_name")
+    present = _present_categorical if categorical else _present
+    return present(frame, "customer_id", normalise_key), present(frame, "customer_name")
 
 
 def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
-    ticket = _key(frame, "ticket_id")
+    ticket = _key_categorical(frame, "ticket_id")
     r.flag(_blank(frame, "ticket_id", normalise_key), "missing_id", "ticket_id")
     reported = _dates(frame, "reported_at", r, options, run_date, required=True)
     arrived = _dates(frame, "arrived_at", r, options, run_date)
@@ -280,20 +311,20 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
         "ticket_id": ticket, "customer_id": cid, "customer_name": name,
         "reported_at": reported, "arrived_at": arrived, "closed_at": closed,
         "service_level": level, "machine_type": machine["machine_type"], "machine_model": machine["machine_model"],
-        "serial": _present(frame, "serial"),
-        "symptom_text": _present(frame, "symptom_text"),
+        "serial": _present_categorical(frame, "serial"),
+        "symptom_text": _present_categorical(frame, "symptom_text"),
         "symptom_code": _on_distinct(frame, "symptom_text", lambda t: map_symptoms(t, taxonomy)),
-        "cause_text": _present(frame, "cause_text"),
+        "cause_text": _present_categorical(frame, "cause_text"),
         "cause_codes": _on_distinct(frame, "cause_text", lambda t: map_causes(t, taxonomy)),
         "predicted_cause_code": _on_distinct(frame, "predicted_cause_text", first_cause),
         "parts_sent": _on_distinct(frame, "parts_sent", part_codes),
         "parts_used": _on_distinct(frame, "parts_used", part_codes),
         "visits": pd.array(visits.round(), dtype="Int64"),
-        "engineer": _present(frame, "engineer"), "branch": _present(frame, "branch"),
+        "engineer": _present_categorical(frame, "engineer"), "branch": _present_categorical(frame, "branch"),
     }, index=frame.index)
     out["first_time_fix"] = (out["visits"] == 1).astype("boolean")
     if not _blank(frame, "service_level").all():
-        out["service_level_text"] = _present(frame, "service_level")
+        out["service_level_text"] = _present_categorical(frame, "service_level")
     lines = product_lines()
     out["product_series"] = out["machine_type"].map(lines["series"]).where(lambda v: v.notna() & (v != ""), None)
     out["product_line"] = out["machine_type"].map(lines["product_line"]).where(lambda v: v.notna() & (v != ""), None)
@@ -307,7 +338,7 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
 def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C",), currency=None):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["order_id", "customer_name", "customer_id"]), "total_row", None)
-    order = _key(frame, "order_id")
+    order = _key_categorical(frame, "order_id")
     r.flag(_blank(frame, "order_id", normalise_key), "missing_id", "order_id")
     date = _dates(frame, "order_date", r, options, run_date, required=True)
     cid, name = _customer(frame, r)
@@ -330,21 +361,21 @@ def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C"
         codes, keys = _distinct(frame, "order_id", normalise_key)
         is_return |= np.array([k.startswith(prefixes) for k in keys], dtype=bool)[codes]
     out = pd.DataFrame({
-        "order_id": order, "line_no": _present(frame, "line_no"), "customer_id": cid, "customer_name": name,
-        "order_date": date, "product_id": _present(frame, "product_id", normalise_key),
-        "product_name": _present(frame, "product_name"),
-        "product_category": _present(frame, "product_category"),
+        "order_id": order, "line_no": _present_categorical(frame, "line_no"), "customer_id": cid, "customer_name": name,
+        "order_date": date, "product_id": _present_categorical(frame, "product_id", normalise_key),
+        "product_name": _present_categorical(frame, "product_name"),
+        "product_category": _present_categorical(frame, "product_category"),
         "quantity": numbers["quantity"], "unit_price": numbers["unit_price"], "discount": discount,
         "amount": amount.round(2),
-        "currency": _present(frame, "currency").fillna(currency) if currency else _present(frame, "currency"),
-        "channel": _present(frame, "channel"), "is_return": is_return.fillna(False).astype(bool),
+        "currency": _present_categorical(frame, "currency", fill=currency or None),
+        "channel": _present_categorical(frame, "channel"), "is_return": is_return.fillna(False).astype(bool),
     }, index=frame.index)
     return out, r
 
 
 def clean_customer_rows(frame, options, run_date):
     r = _Reasons(frame.index)
-    cid, name = _customer(frame, r)
+    cid, name = _customer(frame, r, categorical=False)     # the registry is small and edited in place
     aliases = split_list(_text(frame, "aliases").str.replace("|", ";", regex=False)) if "aliases" in frame else \
         pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     out = pd.DataFrame({"customer_id": cid, "customer_name": name, "aliases": aliases,
@@ -357,7 +388,7 @@ def clean_customer_rows(frame, options, run_date):
 def clean_contract_rows(frame, options: DateOptions, run_date):
     r = _Reasons(frame.index)
     r.flag(_total_rows(frame, ["contract_id", "customer_name"]), "total_row", None)
-    contract = _key(frame, "contract_id")
+    contract = _key_categorical(frame, "contract_id")
     r.flag(_blank(frame, "contract_id", normalise_key), "missing_id", "contract_id")
     cid, name = _customer(frame, r)
     start = _dates(frame, "start_date", r, options, None, required=True)
@@ -521,10 +552,11 @@ def deduplicate(table: str, kept: pd.DataFrame):
             stamp_cols = [c for c in UPDATE_STAMP.get(table, []) if c in groups]
             stamp = groups[stamp_cols].max(axis=1) if stamp_cols else pd.Series(pd.NaT, index=groups.index)
             groups = groups.assign(_stamp=stamp)
-            latest = groups.groupby(keys, dropna=False)["_stamp"].transform("max")
-            n_latest = groups.assign(_is=groups["_stamp"] == latest).groupby(keys, dropna=False)["_is"].transform("sum")
+            latest = groups.groupby(keys, dropna=False, observed=True)["_stamp"].transform("max")
+            n_latest = groups.assign(_is=groups["_stamp"] == latest).groupby(
+                keys, dropna=False, observed=True)["_is"].transform("sum")
             winner = (groups["_stamp"] == latest) & (n_latest == 1)
-            has_winner = winner.groupby([groups[k] for k in keys], dropna=False).transform("any")
+            has_winner = winner.groupby([groups[k] for k in keys], dropna=False, observed=True).transform("any")
             lose = groups[~winner]
             for row in lose.itertuples():
                 code = "superseded" if has_winner[row.Index] else "conflicting_duplicate"
@@ -573,8 +605,13 @@ def _customer_pairs(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """``(codes, pairs)``: the distinct (customer_id, customer_name) pairs of a table in order of first
     appearance, with ``rows`` (how many rows carry each), and each row's pair. Resolution is a
     function of the pair, so it runs on the few thousand pairs, not on ten million rows."""
-    ids, id_values = pd.factorize(table["customer_id"].to_numpy(dtype=object))
-    names, name_values = pd.factorize(table["customer_name"].to_numpy(dtype=object))
+    def factorized(column):
+        if isinstance(column.dtype, pd.CategoricalDtype):     # already: codes and categories
+            return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+        return pd.factorize(column.to_numpy(dtype=object))
+
+    ids, id_values = factorized(table["customer_id"])
+    names, name_values = factorized(table["customer_name"])
     width = len(name_values) + 1
     codes, combined = pd.factorize((ids.astype(np.int64) + 1) * width + (names + 1))
     id_code, name_code = combined // width - 1, combined % width - 1
@@ -896,8 +933,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 tables[table] = pd.DataFrame(columns=PROCESSED_COLUMNS[table] + ["_raw_hash"]).drop(
                     columns="_raw_hash")
                 continue
-            _share_source_files(frames)
-            combined = pd.concat(frames, ignore_index=True)
+            combined = _combine_parts(frames)
             del frames
             deduped, counts, rej = deduplicate(table, combined)
             del combined              # else the table's pre-de-duplication copy lives through sorting
@@ -924,13 +960,56 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                        cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)
 
 
-def _share_source_files(frames: list[pd.DataFrame]) -> None:
-    """Give the parts' ``source_file`` one categorical type (categories in name order), in place:
-    de-duplication, sorting and the accounting then compare small codes, not ten million strings."""
-    names = sorted({str(n) for f in frames for n in pd.unique(f["source_file"])})
-    dtype = pd.CategoricalDtype(names)
-    for f in frames:
-        f["source_file"] = f["source_file"].astype(dtype)
+def _combine_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table from the per-file parts (emptied on the way), text columns staying categorical.
+
+    Each categorical column's categories are united across parts (``source_file`` in name order,
+    which de-duplication and sorting rely on). When all parts have the same columns the table is
+    built column by column, each column dropped from the parts as soon as it is copied, so the
+    parts and the table are not both whole in memory at once (a concat would hold both).
+    """
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    united = {}
+    for c in columns:
+        values = [f[c] for f in frames if c in f]
+        if c == "source_file":
+            united[c] = pd.CategoricalDtype(sorted({str(n) for v in values for n in pd.unique(v)}))
+        elif any(isinstance(v.dtype, pd.CategoricalDtype) for v in values) and all(
+                isinstance(v.dtype, pd.CategoricalDtype) or v.isna().all() for v in values):
+            # (a part whose column is all missing may come back from the cache as plain objects)
+            united[c] = pd.CategoricalDtype(pd.Index(pd.unique(np.concatenate(
+                [np.asarray(v.cat.categories, dtype=object) for v in values
+                 if isinstance(v.dtype, pd.CategoricalDtype)])), dtype=object))
+    if not all(list(f.columns) == columns for f in frames):
+        for f in frames:
+            for c, dtype in united.items():   # a part without the column: all missing, same type
+                f[c] = f[c].astype(dtype) if c in f else pd.Categorical.from_codes(
+                    np.full(len(f), -1, dtype=np.int8), dtype=dtype)
+        return pd.concat(frames, ignore_index=True)[columns]
+    out = {}
+    for c in columns:
+        if c in united:
+            codes = [f[c].astype(united[c]).cat.codes.to_numpy() for f in frames]
+            out[c] = pd.Categorical.from_codes(np.concatenate(codes), dtype=united[c])
+        else:
+            out[c] = pd.concat([f[c] for f in frames], ignore_index=True)
+        for f in frames:
+            del f[c]
+    return pd.DataFrame(out)
+
+
+def _category_ranks(values: pd.Series) -> np.ndarray:
+    """Each row's rank of its category in text order (float, NaN where missing): sorting by it
+    sorts by the text, without sorting ten million strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    categories = values.cat.categories
+    order = pc.sort_indices(pa.array(np.asarray(categories, dtype=object), type=pa.string())).to_numpy()
+    rank = np.empty(len(categories) + 1, dtype=np.float64)
+    rank[order] = np.arange(len(categories))
+    rank[-1] = np.nan                                           # code -1: a missing value
+    return rank[values.cat.codes.to_numpy()]
 
 
 def _sorted_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -945,8 +1024,9 @@ def _sorted_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     try:
         for c in columns:
             values = frame[c]
-            if isinstance(values.dtype, pd.CategoricalDtype):   # categories in sorted order: codes suffice
-                values = pd.Series(values.cat.codes.to_numpy(), index=values.index)
+            if isinstance(values.dtype, pd.CategoricalDtype):   # by the rank of each row's category
+                arrays[c] = pa.array(_category_ranks(values), from_pandas=True)
+                continue
             arrays[c] = pa.array(values.to_numpy(), from_pandas=True)
         keys = [(c, "ascending", "at_end") for c in columns]
         return pc.sort_indices(pa.table(arrays), sort_keys=keys).to_numpy()
@@ -968,7 +1048,9 @@ def _resolve_and_sort(tables, raw_dir):
             continue
         t = t.iloc[_sorted_order(t, sort + ["source_file", "source_row"]), [t.columns.get_loc(c) for c in columns]]
         t.index = pd.RangeIndex(len(t))
-        t["source_file"] = t["source_file"].astype(object)   # the processed tables hold plain text
+        for c in t.columns:                                   # the processed tables hold plain text
+            if isinstance(t[c].dtype, pd.CategoricalDtype):
+                t[c] = as_plain_text(t[c])
         tables[table] = t
     return resolution
 
