@@ -529,6 +529,28 @@ def deduplicate(table: str, kept: pd.DataFrame):
     Only the rows whose key occurs more than once (found by a hash of the key, then compared
     exactly) are looked at row by row; the table is copied once, at the end.
     """
+    ordered, rows, counts, rejects = _duplicates(table, kept)
+    return _take_columns(ordered.copy(deep=False), rows), counts, rejects
+
+
+def _take_columns(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
+    """``frame.iloc[rows][columns]`` (default: all but the hashes), built column by column and
+    emptying ``frame`` as it goes, so that a table and its copy are not both whole in memory (each
+    text column, a categorical, is freed as soon as it is copied)."""
+    if columns is None:
+        columns = [c for c in frame.columns if c not in ("_raw_hash", "_key_hash")]
+    out = {}
+    for c in columns:
+        out[c] = frame[c].array.take(rows)
+        del frame[c]
+    # copy=False: each column stays its own array; consolidating them into 2-D blocks would copy
+    # the numeric columns once more, and a block is freed only when all its columns are
+    return pd.DataFrame(out, index=pd.Index(rows), copy=False)
+
+
+def _duplicates(table: str, kept: pd.DataFrame):
+    """:func:`deduplicate` up to the copy: ``(the rows in file order, positions to keep, duplicates
+    per file, rejects)``."""
     kept = _in_file_order(kept)
     kept = kept.set_axis(pd.RangeIndex(len(kept)), axis=0, copy=False)     # reset_index would copy it all
     alive = ~kept["_raw_hash"].duplicated(keep="first").to_numpy()
@@ -575,8 +597,7 @@ def deduplicate(table: str, kept: pd.DataFrame):
     dropped = ~alive if superseded is None else ~alive & ~superseded
     counts = kept["source_file"][dropped].value_counts(sort=False)
     counts = {str(k): int(v) for k, v in counts.items() if v}
-    columns = [i for i, c in enumerate(kept.columns) if c not in ("_raw_hash", "_key_hash")]
-    return kept.iloc[np.flatnonzero(alive), columns], counts, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    return kept, np.flatnonzero(alive), counts, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
 
 
 # --- customers across tables -----------------------------------------------------------------------
@@ -935,8 +956,10 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 continue
             combined = _combine_parts(frames)
             del frames
-            deduped, counts, rej = deduplicate(table, combined)
-            del combined              # else the table's pre-de-duplication copy lives through sorting
+            ordered, rows, counts, rej = _duplicates(table, combined)
+            del combined              # `ordered` is the only holder now: the copy below empties it
+            deduped = _take_columns(ordered, rows)
+            del ordered
             release_freed_memory()
             duplicates.update(counts)
             if len(rej):
@@ -995,7 +1018,7 @@ def _combine_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
             out[c] = pd.concat([f[c] for f in frames], ignore_index=True)
         for f in frames:
             del f[c]
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)          # unconsolidated, as in _take_columns
 
 
 def _category_ranks(values: pd.Series) -> np.ndarray:
@@ -1046,7 +1069,9 @@ def _resolve_and_sort(tables, raw_dir):
         if not len(t):
             tables[table] = t.reindex(columns=columns)
             continue
-        t = t.iloc[_sorted_order(t, sort + ["source_file", "source_row"]), [t.columns.get_loc(c) for c in columns]]
+        order = _sorted_order(t, sort + ["source_file", "source_row"])
+        tables[table] = None                   # `t` the only holder: the copy below empties it
+        t = _take_columns(t, order, columns)
         t.index = pd.RangeIndex(len(t))
         for c in t.columns:                                   # the processed tables hold plain text
             if isinstance(t[c].dtype, pd.CategoricalDtype):
@@ -1083,24 +1108,40 @@ def _account(tables, rejects, files, duplicates):
 PARTITION_ROWS = 1_000_000
 
 
+# Rows converted to Arrow at a time when writing: converting a whole table of ten million rows
+# would hold a second copy of it (its text made into Arrow strings) next to the first.
+WRITE_CHUNK_ROWS = 1_000_000
+
+
 def write_table(table: pd.DataFrame, path: Path, *, partitioned: bool = False,
                 partition_rows: int = PARTITION_ROWS) -> None:
     """One processed table: a single Parquet file, or (``partitioned``) a folder ``path/`` of parts
     ``part.00000.parquet`` … of ``partition_rows`` rows each, one schema, in row order.
 
     Either way ``pd.read_parquet(path)`` (and Dask's ``read_parquet``) reads the whole table back.
+    The table is converted to Arrow a million rows at a time, against one schema inferred from the
+    whole table (a chunk whose text column is all missing must not make it a column of nulls).
     """
-    if not partitioned:
-        table.to_parquet(path, index=False)
-        return
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    path.mkdir()
-    starts = range(0, max(len(table), 1), max(int(partition_rows), 1))
-    for i, start in enumerate(starts):
-        pq.write_table(arrow.slice(start, partition_rows), path / f"part.{i:05d}.parquet")
+    if not partitioned and len(table) <= WRITE_CHUNK_ROWS:
+        table.to_parquet(path, index=False)
+        return
+    schema = pa.Schema.from_pandas(table, preserve_index=False)
+
+    def chunks(rows: int):
+        for start in range(0, max(len(table), 1), max(int(rows), 1)):
+            yield pa.Table.from_pandas(table.iloc[start:start + rows], schema=schema, preserve_index=False)
+
+    if partitioned:
+        path.mkdir()
+        for i, part in enumerate(chunks(partition_rows)):
+            pq.write_table(part, path / f"part.{i:05d}.parquet")
+        return
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in chunks(WRITE_CHUNK_ROWS):
+            writer.write_table(part)
 
 
 def write_processed(result: CleanResult, out_dir, *, partitioned: bool | None = None) -> Path:

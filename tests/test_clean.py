@@ -288,3 +288,22 @@ def test_deduplication_compares_keys_not_just_their_hashes():
     assert list(kept["ticket_id"]) == ["D2"] and counts == {}
     assert list(zip(rejects["source_row"], rejects["reason_code"])) == [(2, "conflicting_duplicate"),
                                                                          (4, "conflicting_duplicate")]
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_a_table_is_written_in_chunks_and_reads_back_whole(tmp_path, monkeypatch, partitioned):
+    import pipeline.clean as clean_module
+
+    monkeypatch.setattr(clean_module, "WRITE_CHUNK_ROWS", 3)
+    table = pd.DataFrame({"ticket_id": [f"D{i}" for i in range(8)],
+                          "serial": [None] * 4 + ["S1", "S2", None, "S3"],        # missing in the first chunk
+                          "cause_codes": [[], ["MB"], [], [], ["HDD", "RAID"], [], ["MEM"], []],
+                          "visits": pd.array([1, None, 2, 1, 1, 3, None, 1], dtype="Int64"),
+                          "reported_at": pd.date_range("2009-01-01", periods=8, freq="D")})
+    clean_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    back["cause_codes"] = back["cause_codes"].map(list)
+    pd.testing.assert_frame_equal(back, table)
+    if partitioned:
+        assert sorted(p.name for p in (tmp_path / "t.parquet").iterdir()) == [
+            "part.00000.parquet", "part.00001.parquet", "part.00002.parquet"]
