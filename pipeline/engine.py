@@ -105,6 +105,7 @@ def map_tasks(engine: Engine | None, func, items: list, *, progress=None, **kwar
         out = []
         for future in futures:        # in order: the first failing file's error is raised, as pandas would
             out.append(future.result())
+            future.release()          # the worker lets go of its copy now, not after the last file
             if progress:
                 progress()
         return out

@@ -25,8 +25,13 @@ def _malloc_trim():
 
 
 def release_freed_memory() -> None:
-    """Collect garbage, then return the allocator's free pages to the system (glibc only)."""
+    """Collect garbage, then return the allocators' free pages to the system: Arrow's memory pool
+    (jemalloc or mimalloc, which keep freed pages for reuse) and glibc's heap."""
+    import sys
+
     gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
