@@ -27,8 +27,8 @@ from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import InputError, PipelineError
 from pipeline.memory import release_freed_memory
-from pipeline.parse import (DateOptions, factorize_text, map_distinct, map_unique, normalise_service_level, parse_booleans, parse_dates, parse_numbers,
-                            split_list, split_type_model)
+from pipeline.parse import (DateOptions, factorize_text, map_distinct, normalise_service_level, parse_booleans,
+                            parse_dates, parse_numbers, split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
 from pipeline.sources import Source, discover
 from pipeline.taxonomy import Taxonomy, load_taxonomy, map_causes, map_parts, map_symptoms
@@ -181,11 +181,6 @@ def _text(frame: pd.DataFrame, column: str, normalise=normalise_text) -> pd.Seri
     return pd.Series(mapped[codes] if len(codes) else [], index=frame.index, dtype=object)
 
 
-def _key(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A column of identifiers as comparison keys (:func:`normalise_key`: also full-width to ASCII)."""
-    return _text(frame, column, normalise_key)
-
-
 _TEXT_CACHE: dict = {}
 
 
@@ -231,7 +226,8 @@ def _present_categorical(frame: pd.DataFrame, column: str, normalise=normalise_t
 
 
 def _key_categorical(frame: pd.DataFrame, column: str) -> pd.Series:
-    """:func:`_key` as a categorical (empty cells stay "": those rows are rejected as missing_id)."""
+    """A column of identifiers as comparison keys (:func:`normalise_key`: also full-width to ASCII), as a
+    categorical; empty cells stay "" (those rows are rejected as missing_id)."""
     codes, mapped = _distinct(frame, column, normalise_key)
     return _categorical(codes, mapped, frame.index)
 
@@ -485,7 +481,7 @@ def _content_hash(frame: pd.DataFrame) -> np.ndarray:
 
 
 # How each key column of KEYS is made from the raw text: (raw column, normaliser, empty → None).
-# Must match the cleaners above (ticket_id = _key(...), line_no = _present(...)); the hash built
+# Must match the cleaners above (ticket_id = _key_categorical(...), line_no = _present_categorical(...)); the hash built
 # from it only has to give equal keys equal hashes, and de-duplication compares the keys themselves.
 KEY_SOURCES = {"dispatches": [("ticket_id", normalise_key, False)],
                "sales": [("order_id", normalise_key, False), ("line_no", normalise_text, True)],

@@ -26,37 +26,40 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.read import (RawTable, _dedupe_headers, _sniff_delimiter, decode, find_header_row, map_columns,
-                           read_bytes, truncation_warnings)
+from pipeline.read import (HEADER_SCAN_ROWS, RawTable, _dedupe_headers, _sniff_delimiter, decode, find_header_row,
+                           map_columns, read_bytes, truncation_warnings)
 
-# A file smaller than this is read the slow way: nothing to gain, and the slow path's messages for
-# degenerate files (empty, header only) stay the only ones.
-MIN_BYTES = 0
-SNIFF_BYTES = 1 << 18
+SNIFF_BYTES = 1 << 18        # the slow path sniffs the first 65,536 characters: at most this many bytes
 
 
-def _header(data: bytes, table: str, delimiter: str | None):
-    """``(delimiter, header cells, header line length)``, or None when the header is not line 1."""
-    prefix = data[:SNIFF_BYTES]
+def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
+    """``(delimiter, header cells)`` from the file's first bytes (``whole``: the file's length);
+    None when the header is not the first line (a title row above it, a blank first line, a header
+    cell with a line break); ``_NOT_UTF8`` when the start of the file is not UTF-8."""
     try:
         text = prefix.decode("utf-8")
     except UnicodeDecodeError as e:
         # only a character cut in two by the prefix's end is allowed; anything else is not UTF-8
-        if len(prefix) < len(data) and e.start >= len(prefix) - 3 and e.reason == "unexpected end of data":
+        if len(prefix) < whole and e.start >= len(prefix) - 3 and e.reason == "unexpected end of data":
             text = prefix[:e.start].decode("utf-8")
         else:
             return _NOT_UTF8
     delim = delimiter or _sniff_delimiter(text)
-    records = [rec for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim)][:30]
-    if not records or any("\n" in c or "\r" in c for c in records[0]) or not "".join(records[0]).strip() or find_header_row(
-            [r for r in records if "".join(r).strip()], table) != 0:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    first = next(reader, None)
+    if first is None or not "".join(first).strip() or any("\n" in c or "\r" in c for c in first):
         return None
-    return delim, records[0]
+    # the header row the slow path would choose among the first non-blank records must be this one
+    rest = list(itertools.islice((r for r in reader if "".join(r).strip()), HEADER_SCAN_ROWS - 1))
+    if find_header_row([first, *rest], table) != 0:
+        return None
+    return delim, first
 
 
 def _categorical(column) -> pd.Categorical:
@@ -74,12 +77,10 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
     """The file as :func:`pipeline.read.read_csv_text` reads it, or None when this reader cannot vouch
     for giving the same (see the module's docstring)."""
     data = read_bytes(path)
-    if len(data) < MIN_BYTES:
-        return None
     if not encoding and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
-        bom = data.startswith(b"\xef\xbb\xbf")
-        raw = _read_utf8(data[3:] if bom else data, path, name, table, declared, delimiter,
-                         "utf-8-sig" if bom else "utf-8")
+        bom = data.startswith(b"\xef\xbb\xbf")      # Arrow skips the mark itself: no copy of the bytes
+        raw = _read_utf8(data, path, name, table, declared, delimiter, "utf-8-sig" if bom else "utf-8",
+                         skip=3 if bom else 0)
         if raw is not _NOT_UTF8:
             return raw
     # Another encoding (declared, a UTF-16 mark, or bytes that are not UTF-8): decoded exactly as the
@@ -88,19 +89,22 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
     del data
     if used.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig") or text.startswith("\ufeff"):
         return None
-    raw = _read_utf8(text.encode("utf-8"), path, name, table, declared, delimiter, used)
+    data = text.encode("utf-8")
+    del text
+    raw = _read_utf8(data, path, name, table, declared, delimiter, used)
     return None if raw is _NOT_UTF8 else raw
 
 
 _NOT_UTF8 = object()
 
 
-def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimiter, used: str):
+def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimiter, used: str, skip: int = 0):
+    """UTF-8 bytes (after ``skip`` bytes of byte-order mark) → RawTable, None, or ``_NOT_UTF8``."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    found = _header(data, table, delimiter)
+    found = _header(data[skip:skip + SNIFF_BYTES], table, delimiter, whole=len(data) - skip)
     if found is _NOT_UTF8 or found is None:
         return found
     delim, header = found

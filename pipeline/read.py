@@ -378,7 +378,7 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
         warnings += truncation_warnings(numbered[-1][0])
     numbered = [(i, row) for i, row in numbered if any(c.strip() for c in row)]
     if not numbered:
-        raise InputError(f"sheet {ws.title!r} is empty", file=path)
+        raise InputError(f"sheet {title!r} is empty", file=path)
     h = find_header_row([row for _, row in numbered[:HEADER_SCAN_ROWS]], table)
     _, header = numbered[h]
     # A merged header cell is read once, at its left end: carry its name over the empty cells it spans.
@@ -394,7 +394,7 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
         rows.append(rowno)
     frame = _frame(records, rows, headers, mapping)
     if not len(frame):
-        raise InputError(f"sheet {ws.title!r} has a header but no data rows", file=path)
+        raise InputError(f"sheet {title!r} has a header but no data rows", file=path)
     return RawTable(path=path, name=name, table=table, frame=frame, rows_read=len(records),
                     header_map=mapping, excel_epoch=epoch, warnings=warnings)
 

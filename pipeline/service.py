@@ -81,7 +81,6 @@ def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.n
     values = column.to_numpy(dtype=object)
     if set(map(type, values)) <= _LIST_CELLS:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         try:
             arr = pa.array(values, type=pa.large_list(pa.large_string()), from_pandas=True)  # one chunk

@@ -6,7 +6,6 @@ here); the rest may step aside but must never disagree.
 """
 
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
