@@ -298,6 +298,7 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
     visits, bad_visits = parse_numbers(frame["visits"]) if "visits" in frame else (
         pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index))
     r.flag(bad_visits | (visits < 0), "bad_number", "visits", frame.get("visits"))
+
     def first_cause(texts):
         return map_causes(texts, taxonomy).map(lambda codes: codes[0] if codes else None)
 
@@ -707,7 +708,7 @@ class CleanResult:
 
 CACHE_DIR_NAME = ".cache"
 # the modules a file's cleaned part depends on: editing one of them invalidates the cache
-CACHED_CODE = ("clean.py", "read.py", "parse.py", "eventlog.py", "schema.py", "text.py", "taxonomy.py",
+CACHED_CODE = ("clean.py", "read.py", "fastcsv.py", "parse.py", "eventlog.py", "schema.py", "text.py", "taxonomy.py",
                "sources.py")
 
 
