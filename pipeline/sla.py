@@ -148,7 +148,8 @@ def response_deadline(reported_at, service_level, *, holidays: Iterable = (),
     rv = r.to_numpy()
     rec = None
     for name, target in targets.items():
-        mask = (level == name).to_numpy(dtype=bool) & ~np.isnat(rv)
+        # fillna: Arrow-backed text compares to NA where the level is missing
+        mask = (level == name).fillna(False).to_numpy(dtype=bool) & ~np.isnat(rv)
         if not mask.any():
             continue
         clock = target.get("clock", "wall")
@@ -211,7 +212,8 @@ def sla_flags(dispatches: pd.DataFrame, *, as_of=None, holidays: Iterable = (),
     business = business_hours_between(reported, arrived, holidays=holidays, day_start=day_start,
                                       day_end=day_end)
     business_levels = [k for k, t in targets.items() if t.get("clock") == "business"]
-    out["response_hours"] = np.where(level.isin(business_levels), business, wall).astype(float)
+    out["response_hours"] = np.where(level.isin(business_levels).fillna(False).to_numpy(dtype=bool),
+                                     business, wall).astype(float)
 
     has_deadline = deadline.notna()
     arrived_ok = arrived.notna() & has_deadline

@@ -186,3 +186,26 @@ def test_one_wilson_implementation():
     lo, hi = pipeline.stats.wilson_interval(pd.Series([81, 0]), pd.Series([263, 0]))
     assert lo.shape == (2,) and np.isnan(hi[1])
     assert all(np.isnan(pipeline.stats.wilson_interval(1, 0)))
+
+
+def test_sla_flags_take_arrow_backed_text_as_they_take_python_text(tmp_path):
+    from pipeline.clean import read_processed_table
+
+    d = pd.DataFrame({"ticket_id": ["D1", "D2", "D3", "D4"],
+                      "service_level": ["5x9", "7x24x4", "5x9", None],
+                      "reported_at": pd.to_datetime(["2009-01-09 17:55", "2009-01-09 10:00", "2009-01-10 11:00",
+                                                     "2009-01-12 09:00"]),
+                      "arrived_at": pd.to_datetime(["2009-01-12 17:00", "2009-01-09 15:00", None, None])})
+    d.to_parquet(tmp_path / "d.parquet")
+    arrow = read_processed_table(tmp_path / "d.parquet", text_columns="arrow", list_columns="arrow")
+    assert isinstance(arrow["ticket_id"].dtype, pd.ArrowDtype)
+    expected = sla_flags(d, as_of="2009-02-01")
+    got = sla_flags(arrow, as_of="2009-02-01")
+    for column in ("ticket_id", "service_level"):
+        assert got[column].astype(object).where(got[column].notna(), None).tolist() == \
+            expected[column].where(expected[column].notna(), None).tolist()
+    pd.testing.assert_frame_equal(got.drop(columns=["ticket_id", "service_level"]),
+                                  expected.drop(columns=["ticket_id", "service_level"]))
+    # Friday 17:55 → due Monday 18:00, 1.0 business hour + Monday 08:00 of work = 9.0 h; on time
+    assert got["response_hours"].iloc[0] == pytest.approx(8.0 + 1 / 12) and not got["breached"].iloc[0]
+    assert bool(got["breached"].iloc[2])          # Saturday call, never arrived, overdue by February
