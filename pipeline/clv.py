@@ -682,9 +682,6 @@ class BetaGeo(_RFModel):
             B = base + special.betaln(a + 1, b + x - 1) - (r + x) * np.log(alpha + tx)
         return np.where(x > 0, np.logaddexp(A, np.where(x > 0, B, -np.inf)), A)
 
-    def _loglik_rows(self, p, d):
-        return self._ll(*p, d["x"], d["t_x"], d["T"])
-
     def _terms(self, p, d):
         """Log-likelihood pieces; functions of x alone are evaluated once per distinct x."""
         r, alpha, a, b = p
@@ -737,9 +734,8 @@ class BetaGeo(_RFModel):
         N = float(w.sum())
         rep = x > 0
         rep_u = ux > 0
-        x1, tx1, T1, w1, xi1 = x[rep], tx[rep], T[rep], w[rep], xi[rep]
+        x1, tx1, w1, xi1 = x[rep], tx[rep], w[rep], xi[rep]
         wx = w * x
-        wx1 = w1 * x1
         bx1_u = np.where(rep_u, ux - 1.0, 0.0)          # b + x - 1 = b + bx1_u
         gammaln, psi, betaln = special.gammaln, special.digamma, special.betaln
 
@@ -922,7 +918,7 @@ class GammaGamma(_Model):
         """Method-of-moments start.  Given x, E[m] = p v / (q - 1) and
         E[m^2] / E[m]^2 = K (1 + 1 / (p x)) with K = (q - 1) / (q - 2): a weighted regression of the
         per-frequency ratio on 1/x gives K and K / p, hence p, q and v.  Falls back to (1, 2, mean m)."""
-        x, m = d["x"], d["m"]
+        m = d["m"]
         mean = float(np.average(m, weights=w))
         fallback = np.log([1.0, 2.0, mean])
         try:
