@@ -128,7 +128,7 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
                                              newlines_in_values=multiline),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if data.count(b"\r") != data.count(b"\r\n"):
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):   # (`in` is a quick scan; count is not)
         return None           # a lone \r, which the csv module takes as a line break of its own
     try:
         arrow = parse(True)
@@ -173,6 +173,8 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
     blank = np.ones(arrow.num_rows, dtype=bool)
     for column in arrow.columns:
         blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0).to_numpy(zero_copy_only=False)
+        if not blank.any():   # usually settled by the first column (an id)
+            break
     if blank.any():                                 # a record of empty cells (",,,"): not a record
         arrow = arrow.filter(pa.array(~blank))
         rows = rows[~blank]
