@@ -984,6 +984,10 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         release_freed_memory()
     with stages.stage("account + validate", rows=sum(len(t) for t in tables.values())):
         all_rejects = _account(tables, rejects, files, duplicates)
+        for t in tables.values():                  # the processed tables hold plain text
+            for c in t.columns:
+                if isinstance(t[c].dtype, pd.CategoricalDtype):
+                    t[c] = as_plain_text(t[c])
     manifest = {"version": __version__, "run_date": run_date.date().isoformat(),
                 "parameters": {"raw": str(raw_dir), "sources": str(sources_file) if sources_file else None,
                                "run_date": run_date.date().isoformat(), "fuzzy_threshold": 88.0},
@@ -1086,10 +1090,8 @@ def _resolve_and_sort(tables, raw_dir):
         tables[table] = None                   # `t` the only holder: the copy below empties it
         t = _take_columns(t, order, columns)
         t.index = pd.RangeIndex(len(t))
-        for c in t.columns:                                   # the processed tables hold plain text
-            if isinstance(t[c].dtype, pd.CategoricalDtype):
-                t[c] = as_plain_text(t[c])
-        tables[table] = t
+        tables[table] = t           # text still categorical: accounted and validated so, then made plain
+
     return resolution
 
 

@@ -8,6 +8,7 @@ few examples naming their source file and row.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 try:  # pandera >= 0.24 keeps the pandas API under pandera.pandas
@@ -27,6 +28,9 @@ def _is_datetime(series: pd.Series) -> bool:
 
 
 def _nonempty_text(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.CategoricalDtype):   # the cleaner's text: judged once per category
+        good = np.array([isinstance(c, str) and c != "" for c in s.cat.categories] + [False], dtype=bool)
+        return pd.Series(good[s.cat.codes.to_numpy()], index=s.index)      # code -1 (missing) → False
     if pd.api.types.infer_dtype(s, skipna=False) == "string":     # all str: a fast vectorised test
         return s != ""
     return s.map(lambda v: isinstance(v, str) and v != "")

@@ -181,6 +181,12 @@ def test_schema_failures_are_collected_into_one_error():
     with pytest.raises(PipelineError) as err:
         validate_tables({"dispatches": dispatches})
     assert str(err.value).count("\n") == len(lines) >= 5
+    # the cleaner validates its text while it is still categorical: the same failures are found
+    as_categories = dispatches.astype({"ticket_id": "category", "customer_id": "category", "source_file": "category"})
+    as_categories.loc[1, "customer_id"] = None
+    text = "\n".join(validation_failures({"dispatches": as_categories}))
+    assert "dispatches.ticket_id: non-empty text fails for 1 row(s)" in text
+    assert "dispatches.ticket_id" in text and "unique" in text.lower() and "dispatches.customer_id" in text
 
 
 def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
