@@ -750,12 +750,12 @@ def _cache_write(folder: Path, key: str, entry) -> None:
     (folder / f"{key}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None):
+def _read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None, arrow: bool = True):
     """One raw file → ``(kept, rejects, meta)``: the per-partition task (in this process or on a Dask
-    worker). ``raw``: the file already read."""
+    worker). ``raw``: the file already read; ``arrow=False``: the Arrow reader has declined it."""
     source, file_sha = job
     if raw is None:
-        raw = read_raw(source.path, source.name, source.table, source.options, source.columns)
+        raw = read_raw(source.path, source.name, source.table, source.options, source.columns, arrow=arrow)
     if source.path.stat().st_size >= RELEASE_BYTES:
         release_freed_memory()       # the parse's buffers, before cleaning makes its own (2M lines: −0.5 GB)
     kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
@@ -855,8 +855,9 @@ def _isolated_task(folder: str) -> None:
                     options=src["options"])
     taxonomy = load_taxonomy(task["taxonomy"]) if task["taxonomy"] else load_taxonomy()
     try:
+        # the parent sends a file here only when the Arrow reader has declined it
         entry = _read_and_clean((source, task["sha256"]), run_date=pd.Timestamp(task["run_date"]),
-                                taxonomy=taxonomy)
+                                taxonomy=taxonomy, arrow=False)
     except InputError as e:             # raised again in the parent, with its file, row and column
         out = {"input_error": True, "message": e.detail, "file": e.file, "row": e.row, "column": e.column}
     except PipelineError as e:

@@ -246,7 +246,7 @@ def normalise_service_level(raw: pd.Series):
         key = unicodedata.normalize("NFKC", clean_invisible(value)).casefold()
         key = re.sub(r"[\s\-_]", "", key.replace("×", "x"))
         mapped[i] = next((level for rule, level in _LEVEL_RULES if rule.search(key)), None)
-    unknown = np.array([bool(u.strip()) for u in uniques], dtype=bool) & np.array([m is None for m in mapped], dtype=bool)
+    unknown = np.array([bool(u.strip()) and m is None for u, m in zip(uniques, mapped)], dtype=bool)
     return (pd.Series(mapped[codes] if len(codes) else [], index=raw.index, dtype=object),
             pd.Series(unknown[codes] if len(codes) else [], index=raw.index, dtype=bool))
 

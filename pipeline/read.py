@@ -431,9 +431,9 @@ def check_size(path: Path, limit_gib: float) -> None:
 
 
 def read_raw(path: Path, name: str, table: str, options: dict | None = None,
-             declared: dict[str, str] | None = None, *, slow: bool = True) -> RawTable | None:
+             declared: dict[str, str] | None = None, *, slow: bool = True, arrow: bool = True) -> RawTable | None:
     """Read any supported raw file as text, by its suffix. ``slow=False``: only by the Arrow reader,
-    None when it cannot take the file."""
+    None when it cannot take the file; ``arrow=False``: not by the Arrow reader (it has declined)."""
     options = options or {}
     check_size(path, options.get("max_file_gib", MAX_FILE_GIB))
     suffix, _compression = data_suffix(path)
@@ -442,12 +442,13 @@ def read_raw(path: Path, name: str, table: str, options: dict | None = None,
     if options.get("event_log") and suffix in CSV_SUFFIXES:
         from pipeline.eventlog import read_event_log
         return read_event_log(path, name, table, options, declared)
-    if suffix in CSV_SUFFIXES:
+    if suffix in CSV_SUFFIXES and arrow:
         from pipeline.fastcsv import read_csv_arrow
         fast = read_csv_arrow(path, name, table, encoding=options.get("encoding"), declared=declared,
                               delimiter=options.get("delimiter"))
         if fast is not None or not slow:
             return fast
+    if suffix in CSV_SUFFIXES:
         return read_csv_text(path, name, table, encoding=options.get("encoding"), declared=declared,
                              delimiter=options.get("delimiter"))
     if suffix in EXCEL_SUFFIXES:
