@@ -62,7 +62,7 @@ def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
     return delim, first
 
 
-def _categorical(column) -> pd.Categorical:
+def _arrow_to_categorical(column) -> pd.Categorical:
     import pyarrow as pa
 
     encoded = column.combine_chunks().dictionary_encode() if isinstance(column, pa.ChunkedArray) else \
@@ -190,7 +190,7 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
     columns = {}
     for n, h in zip(names, headers):
         if h:
-            columns[rename.get(h, f"extra:{h}")] = _categorical(arrow.column(n))
+            columns[rename.get(h, f"extra:{h}")] = _arrow_to_categorical(arrow.column(n))
     frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="source_row"))
     if not len(frame) and not bad_rows:
         return None

@@ -72,7 +72,7 @@ def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.n
     million cells costs seconds, flattening the Arrow list array milliseconds. Any other cell (a
     bare string, a number) takes the general path."""
     column = d[col]
-    if isinstance(column.dtype, pd.ArrowDtype) and pa_types_is_list(column.dtype.pyarrow_dtype):
+    if isinstance(column.dtype, pd.ArrowDtype) and _is_arrow_list(column.dtype.pyarrow_dtype):
         # already Arrow lists (load_processed(list_columns="arrow")): flattened without a conversion
         import pyarrow as pa
 
@@ -94,7 +94,7 @@ def _long_codes(d: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.n
     return _first_per_cell(e.index.to_numpy(dtype="int64"), codes.astype("int64"), np.asarray(items, dtype=object))
 
 
-def pa_types_is_list(t) -> bool:
+def _is_arrow_list(t) -> bool:
     import pyarrow as pa
 
     return pa.types.is_list(t) or pa.types.is_large_list(t)

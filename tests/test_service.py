@@ -418,3 +418,16 @@ def test_cause_given_symptom_reads_arrow_list_columns_as_it_reads_lists(tmp_path
         pd.testing.assert_frame_equal(got, expected)
     hdd = service.cause_given_symptom(d, min_dispatches=1, keep_unseen=False).query("symptom_code == 'HDD'")
     assert dict(zip(hdd["cause_code"], hdd["dispatches"])) == {"DISK": 3, "RAID": 2}
+
+
+@pytest.mark.parametrize("as_category", [False, True])
+def test_one_key_groups_are_numbered_as_groupby_numbers_them(as_category):
+    d = pd.DataFrame({"symptom_code": ["HDD", None, "BLUE", "HDD", "MEM", None, "BLUE"]})
+    if as_category:
+        d = d.astype({"symptom_code": "category"})
+    codes, labels = service._group_codes(d, ["symptom_code"])
+    grouped = d.groupby(["symptom_code"], dropna=False, observed=True, sort=True)
+    assert codes.tolist() == grouped.ngroup().tolist() == [1, 3, 0, 1, 2, 3, 0]
+    expected = grouped.size().index.to_frame(index=False)["symptom_code"]
+    assert labels["symptom_code"].astype(object).where(labels["symptom_code"].notna(), None).tolist() == \
+        expected.astype(object).where(expected.notna(), None).tolist() == ["BLUE", "HDD", "MEM", None]
