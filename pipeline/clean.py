@@ -27,8 +27,8 @@ from pipeline.read import MAX_FILE_GIB, check_size
 from pipeline.customers import load_overrides, normalise_tier, resolve_customers
 from pipeline.errors import InputError, PipelineError
 from pipeline.memory import release_freed_memory
-from pipeline.parse import (DateOptions, factorize_text, map_distinct, normalise_service_level, parse_booleans,
-                            parse_dates, parse_numbers, split_list, split_type_model)
+from pipeline.parse import (DateOptions, categorical_from_codes, factorize_text, map_distinct, normalise_service_level,
+                            parse_booleans, parse_dates, parse_numbers, split_list, split_type_model)
 from pipeline.read import RawTable, read_raw
 from pipeline.sources import Source, discover
 from pipeline.taxonomy import Taxonomy, load_taxonomy, map_causes, map_parts, map_symptoms
@@ -215,8 +215,7 @@ def _categorical(codes: np.ndarray, values: np.ndarray, index: pd.Index) -> pd.S
     text then cost a small integer each through de-duplication and sorting, and taking rows moves
     integers instead of touching every string. None in ``values`` is a missing cell."""
     merged, distinct = pd.factorize(values, use_na_sentinel=True)       # values may repeat
-    return pd.Series(pd.Categorical.from_codes(merged[codes] if len(codes) else codes,
-                                               categories=pd.Index(distinct, dtype=object)), index=index)
+    return pd.Series(categorical_from_codes(merged[codes] if len(codes) else codes, distinct), index=index)
 
 
 def _present_categorical(frame: pd.DataFrame, column: str, normalise=normalise_text, fill=None) -> pd.Series:
@@ -1010,6 +1009,7 @@ def _combine_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
     parts and the table are not both whole in memory at once (a concat would hold both).
     """
     columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    same_columns = all(list(f.columns) == columns for f in frames)
     united = {}
     for c in columns:
         values = [f[c] for f in frames if c in f]
@@ -1018,25 +1018,70 @@ def _combine_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
         elif any(isinstance(v.dtype, pd.CategoricalDtype) for v in values) and all(
                 isinstance(v.dtype, pd.CategoricalDtype) or v.isna().all() for v in values):
             # (a part whose column is all missing may come back from the cache as plain objects)
-            united[c] = pd.CategoricalDtype(pd.Index(pd.unique(np.concatenate(
-                [np.asarray(v.cat.categories, dtype=object) for v in values
-                 if isinstance(v.dtype, pd.CategoricalDtype)])), dtype=object))
-    if not all(list(f.columns) == columns for f in frames):
+            united[c] = None if same_columns else _united_dtype(values)
+    if not same_columns:
         for f in frames:
             for c, dtype in united.items():   # a part without the column: all missing, same type
-                f[c] = f[c].astype(dtype) if c in f else pd.Categorical.from_codes(
-                    np.full(len(f), -1, dtype=np.int8), dtype=dtype)
+                f[c] = pd.Categorical.from_codes(_codes_in(f[c], dtype) if c in f else
+                                                 np.full(len(f), -1, dtype=np.int8), dtype=dtype)
         return pd.concat(frames, ignore_index=True)[columns]
     out = {}
     for c in columns:
-        if c in united:
-            codes = [f[c].astype(united[c]).cat.codes.to_numpy() for f in frames]
-            out[c] = pd.Categorical.from_codes(np.concatenate(codes), dtype=united[c])
+        values = [f[c] for f in frames]
+        if c not in united:
+            out[c] = pd.concat(values, ignore_index=True)
+        elif c == "source_file" or (joined := _united_text(values)) is None:
+            dtype = united[c] or _united_dtype(values)
+            out[c] = pd.Categorical.from_codes(np.concatenate([_codes_in(v, dtype) for v in values]), dtype=dtype)
         else:
-            out[c] = pd.concat([f[c] for f in frames], ignore_index=True)
+            out[c] = joined
+        del values
         for f in frames:
             del f[c]
     return pd.DataFrame(out, copy=False)          # unconsolidated, as in _take_columns
+
+
+def _codes_in(values: pd.Series, dtype: pd.CategoricalDtype) -> np.ndarray:
+    """Each value's code among ``dtype``'s categories (-1: missing). Not ``values.astype(dtype)``:
+    pandas deems two unordered categorical types equal when their categories are the same in another
+    order, and then keeps the part's own codes, which mean other values in the united order."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):     # plain values (missing ones → -1)
+        return dtype.categories.get_indexer(values.to_numpy(dtype=object))
+    mapping = np.append(dtype.categories.get_indexer(values.cat.categories), -1)
+    return mapping[values.cat.codes.to_numpy()]          # code -1 picks the appended -1
+
+
+def _united_dtype(values: list[pd.Series]) -> pd.CategoricalDtype:
+    """The categories of all ``values`` (categoricals, or all missing), in order of first appearance."""
+    return pd.CategoricalDtype(pd.Index(pd.unique(np.concatenate(
+        [np.asarray(v.cat.categories, dtype=object) for v in values
+         if isinstance(v.dtype, pd.CategoricalDtype)])), dtype=object))
+
+
+def _united_text(values: list[pd.Series]) -> pd.Categorical | None:
+    """The parts of one text column (categoricals of str, or all missing) as one categorical, their
+    categories united by Arrow in order of first appearance, as :func:`_united_dtype` unites them;
+    None when a category is not text Arrow can hold (pandas then unites them). Arrow hashes the
+    distinct values once; pandas hashed them three times (uniting, checking, re-coding each part)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = []
+    try:
+        for v in values:
+            if isinstance(v.dtype, pd.CategoricalDtype):
+                codes = v.cat.codes.to_numpy().astype(np.int32)
+                dictionary = pa.array(np.asarray(v.cat.categories, dtype=object), type=pa.string())
+            else:
+                codes = np.full(len(v), -1, dtype=np.int32)
+                dictionary = pa.array([], type=pa.string())
+            chunks.append(pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary))
+        unified = pa.chunked_array(chunks, type=chunks[0].type).unify_dictionaries()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in unified.chunks])
+    dictionary = unified.chunks[0].dictionary if unified.num_chunks else pa.array([], type=pa.string())
+    return categorical_from_codes(codes, dictionary.to_numpy(zero_copy_only=False))
 
 
 def _category_ranks(values: pd.Series) -> np.ndarray:

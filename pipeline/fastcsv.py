@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.parse import categorical_from_codes
 from pipeline.read import (HEADER_SCAN_ROWS, RawTable, _dedupe_headers, _sniff_delimiter, decode, find_header_row,
                            map_columns, read_bytes, truncation_warnings)
 
@@ -67,9 +68,9 @@ def _arrow_to_categorical(column) -> pd.Categorical:
 
     encoded = column.combine_chunks().dictionary_encode() if isinstance(column, pa.ChunkedArray) else \
         column.dictionary_encode()
-    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    # an Arrow dictionary holds each value once, and no missing value is read (strings_can_be_null off)
+    return categorical_from_codes(encoded.indices.to_numpy(zero_copy_only=False),
+                                  encoded.dictionary.to_numpy(zero_copy_only=False))
 
 
 def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = None,

@@ -313,3 +313,44 @@ def test_a_table_is_written_in_chunks_and_reads_back_whole(tmp_path, monkeypatch
     if partitioned:
         assert sorted(p.name for p in (tmp_path / "t.parquet").iterdir()) == [
             "part.00000.parquet", "part.00001.parquet", "part.00002.parquet"]
+
+
+def test_text_of_files_with_the_same_values_in_another_order_survives_combining(tmp_path):
+    # Each file's text columns are categoricals whose categories come in order of first appearance.
+    # Two files with the same values in another order once came out with each other's values
+    # (pandas deems such categorical types equal and kept the second file's codes as they were).
+    header = "Order No,Line,Order Date,Customer,Product Code,Channel,Qty,Unit Price\n"
+    write_csv(tmp_path / "sales_a.csv", header + "S1,1,2009-01-08,甲,P1,direct,1,10\n"
+                                                 "S2,1,2009-01-09,乙,P2,partner,1,10\n"
+                                                 "S3,1,2009-01-10,丙,P3,trade-in,1,10\n")
+    write_csv(tmp_path / "sales_b.csv", header + "S4,1,2009-01-11,丙,P3,trade-in,1,10\n"
+                                                 "S5,1,2009-01-12,乙,P2,partner,1,10\n"
+                                                 "S6,1,2009-01-13,甲,P1,direct,1,10\n")
+    write_csv(tmp_path / "sales_c.csv", header + "S7,1,2009-01-14,乙,P2,partner,1,10\n"   # a subset, reordered
+                                                 "S8,1,2009-01-15,甲,P1,direct,1,10\n")
+    s = clean(tmp_path, run_date="2026-11-29").tables["sales"]
+    assert list(zip(s["order_id"], s["customer_name"], s["product_id"], s["channel"])) == [
+        ("S1", "甲", "P1", "direct"), ("S2", "乙", "P2", "partner"), ("S3", "丙", "P3", "trade-in"),
+        ("S4", "丙", "P3", "trade-in"), ("S5", "乙", "P2", "partner"), ("S6", "甲", "P1", "direct"),
+        ("S7", "乙", "P2", "partner"), ("S8", "甲", "P1", "direct")]
+
+
+def test_combining_parts_keeps_every_value_whichever_way_the_categories_are_united():
+    from pipeline.clean import _combine_parts
+
+    def parts():
+        a = pd.DataFrame({"source_file": pd.Categorical(["a.csv"] * 3), "t": pd.Categorical(["x", "y", None]),
+                          "n": pd.Categorical([1, 2, 1]), "v": [1.0, 2.0, 3.0]})
+        b = pd.DataFrame({"source_file": pd.Categorical(["b.csv"] * 2), "t": pd.Categorical(["y", "x"], categories=["y", "x"]),
+                          "n": pd.Categorical([2, 1], categories=[2, 1]), "v": [4.0, 5.0]})
+        return a, b
+    expected = {"source_file": ["a.csv"] * 3 + ["b.csv"] * 2, "t": ["x", "y", None, "y", "x"],
+                "n": [1, 2, 1, 2, 1], "v": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    same = _combine_parts(list(parts()))                       # text united by Arrow, numbers by pandas
+    a, b = parts()
+    other = _combine_parts([a, b.drop(columns="v")])           # parts with other columns: pandas concat
+    for combined in (same, other):
+        got = {c: [None if pd.isna(v) else v for v in combined[c]] for c in combined.columns}
+        want = {c: v if c != "v" or combined is same else [1.0, 2.0, 3.0, None, None] for c, v in expected.items()}
+        assert got == want
+        assert all(isinstance(combined[c].dtype, pd.CategoricalDtype) for c in ("source_file", "t", "n"))
