@@ -48,9 +48,19 @@ def _date(nullable: bool) -> pa.Column:
     return pa.Column(None, checks=[pa.Check(_is_datetime, error="datetime64 column")], nullable=nullable)
 
 
+def _has_length(s: pd.Series, n: int) -> pd.Series:
+    """Text of ``n`` characters, judged once per distinct value (a machine type repeats a million times)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, distinct = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, distinct = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    good = np.array([isinstance(c, str) and len(c) == n for c in distinct] + [False], dtype=bool)
+    return pd.Series(good[codes], index=s.index)          # code -1 (missing) → False
+
+
 def _length(n: int) -> pa.Column:
-    return pa.Column(None, checks=[pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and len(v) == n),
-                                            error=f"text of {n} characters")], nullable=True)
+    return pa.Column(None, checks=[pa.Check(lambda s: _has_length(s, n), error=f"text of {n} characters")],
+                     nullable=True)
 
 
 def _source() -> dict:
