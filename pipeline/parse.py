@@ -52,11 +52,13 @@ def categorical_from_codes(codes: np.ndarray, categories) -> pd.Categorical:
     pandas would check both again, hashing every category and scanning every code: over a second
     per column of a ten-million-row table with millions of distinct values."""
     categories = pd.Index(categories, dtype=object)
-    try:
-        dtype = pd.CategoricalDtype._from_fastpath(categories, False)
-    except AttributeError:       # a pandas without that (private) constructor: checked, more slowly
-        dtype = pd.CategoricalDtype(categories)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    # What the checks would find, told to the index's cache (pandas 2.x keeps its cached properties
+    # there); were it not consulted, pandas would simply check again, as slowly as before.
+    cache = getattr(categories, "_cache", None)
+    if isinstance(cache, dict):
+        cache.setdefault("is_unique", True)
+        cache.setdefault("hasnans", False)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
 
 
 def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
