@@ -804,12 +804,44 @@ def _read_and_clean_on_worker(job, *, run_date, taxonomy):
 ISOLATE_BYTES = 64 * 2**20
 
 
-def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path):
+class _ReadAhead:
+    """Reads the next large file with the fast reader on a thread while this one is cleaned (pandas
+    engine). Arrow parses, and numpy counts the lines, without holding the GIL, so reading file k + 1
+    overlaps the Python work of cleaning file k; at most one file is read ahead. A file's read error
+    is raised when its turn comes, as it would have been without reading ahead."""
+
+    def __init__(self, jobs: list):
+        self._large = [j for j in jobs if j[0].path.stat().st_size >= ISOLATE_BYTES]
+        self._next = {id(a): b for a, b in zip(self._large, self._large[1:])}
+        self._pending: dict = {}          # id(job) → future of its fast read
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aftercare-read-ahead")
+
+    @staticmethod
+    def _read(job):
+        source = job[0]
+        return read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+
+    def read(self, job):
+        """``job``'s file by the fast reader (None: it declines the file), then the next one begun."""
+        future = self._pending.pop(id(job), None)
+        raw = future.result() if future is not None else self._read(job)
+        following = self._next.get(id(job))
+        if following is not None:
+            self._pending[id(following)] = self._pool.submit(self._read, following)
+        return raw
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+
+def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path, ahead: _ReadAhead | None = None):
     """The pandas engine's task: :func:`_read_and_clean`, in a fresh process for a large file that
-    only the slow readers can read."""
+    only the slow readers can read. ``ahead``: large files are read one ahead on a thread."""
     source, _sha = job
     if source.path.stat().st_size >= ISOLATE_BYTES:
-        raw = read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+        raw = ahead.read(job) if ahead is not None else \
+            read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
         if raw is not None:
             result = _read_and_clean(job, run_date=run_date, taxonomy=taxonomy, raw=raw)
             del raw
@@ -948,10 +980,15 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
     with stages.stage(f"read + clean ({engine.name})") as st:
         files_bar = bar(len(todo), "read + clean", "files", show)
         from pipeline.engine import map_tasks
-        task = _read_and_clean_on_worker if engine.is_dask else functools.partial(_read_and_clean_here,
-                                                                                  taxonomy_path=taxonomy_path)
-        fresh = iter(map_tasks(engine, task, todo, progress=files_bar.update,
-                               run_date=run_date, taxonomy=taxonomy))
+        ahead = None if engine.is_dask else _ReadAhead(todo)
+        task = _read_and_clean_on_worker if engine.is_dask else functools.partial(
+            _read_and_clean_here, taxonomy_path=taxonomy_path, ahead=ahead)
+        try:
+            fresh = iter(map_tasks(engine, task, todo, progress=files_bar.update,
+                                   run_date=run_date, taxonomy=taxonomy))
+        finally:
+            if ahead is not None:
+                ahead.close()
         files_bar.close()
         if engine.is_dask and todo:
             engine.client.run(release_freed_memory)     # idle workers keep nothing for the next stages

@@ -99,6 +99,26 @@ def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = 
 _NOT_UTF8 = object()
 
 
+def _line_breaks(data: bytes, chunk: int = 1 << 24) -> tuple[int, bool]:
+    """``(number of \\n, whether some \\r is not followed by \\n)``, counted by numpy a slice at a
+    time: twice as fast as ``bytes.count``, and without holding the GIL, so a file read ahead on a
+    thread does not stall the cleaning of the one before it."""
+    if not data:
+        return 0, False
+    arr = np.frombuffer(data, dtype=np.uint8)
+    line_feeds = 0
+    has_cr = b"\r" in data                    # a quick scan; most exports have no \r, or \r\n only
+    lone_cr = False
+    for start in range(0, len(arr), chunk):
+        part = arr[start:start + chunk]
+        line_feeds += int(np.count_nonzero(part == 10))
+        if has_cr and not lone_cr:
+            after = np.flatnonzero(part == 13) + (start + 1)      # where each \r's next byte is
+            if len(after):
+                lone_cr = bool(after[-1] >= len(arr)) or bool((arr[after] != 10).any())   # last byte, or no \n
+    return line_feeds, lone_cr
+
+
 def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimiter, used: str, skip: int = 0):
     """UTF-8 bytes (after ``skip`` bytes of byte-order mark) → RawTable, None, or ``_NOT_UTF8``."""
     import pyarrow as pa
@@ -129,13 +149,14 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
                                              newlines_in_values=multiline),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):   # (`in` is a quick scan; count is not)
+    line_feeds, lone_cr = _line_breaks(data)
+    if lone_cr:
         return None           # a lone \r, which the csv module takes as a line break of its own
     try:
         arrow = parse(True)
         if invalid:           # Arrow numbers the lines it rejects only when it reads in one thread
             arrow = parse(False)
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        lines = line_feeds + (0 if data.endswith(b"\n") else 1)
         multiline = lines != 1 + arrow.num_rows + len(invalid)
         if multiline:
             # Quoted line breaks make records longer than a line. Arrow can follow them, and with

@@ -255,6 +255,43 @@ def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_pat
     assert isolated.manifest["files"] == here.manifest["files"]
 
 
+def test_large_files_are_read_one_ahead_on_a_thread_with_the_same_result(tmp_path, monkeypatch):
+    import threading
+
+    import pipeline.clean as clean_module
+    from pipeline.sample_data import write_sample
+
+    raw = tmp_path / "raw"
+    write_sample(raw, customers=40, seed=5)
+    for path in list(raw.glob("*.xlsx")):     # CSV only: every file is one the fast reader takes
+        path.unlink()
+    here = clean(raw, run_date="2026-11-29")
+    readers = []
+    real = clean_module.read_raw
+
+    def recording(path, *args, **kwargs):
+        readers.append((path.name, threading.current_thread().name))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)           # every file is "large"
+    monkeypatch.setattr(clean_module, "read_raw", recording)
+    ahead = clean(raw, run_date="2026-11-29")
+    names = sorted(f["path"] for f in here.manifest["files"])
+    assert sorted(name for name, _ in readers) == names and len(names) >= 4      # each file read once
+    on_thread = [name for name, thread in readers if thread.startswith("aftercare-read-ahead")]
+    assert len(on_thread) == len(names) - 1                # all but the first were read ahead
+    for name, table in here.tables.items():
+        pd.testing.assert_frame_equal(ahead.tables[name], table)
+    pd.testing.assert_frame_equal(ahead.rejects, here.rejects)
+    assert ahead.manifest["files"] == here.manifest["files"]
+
+    # a file read ahead that fails raises its own error, naming it, when its turn comes
+    write_csv(raw / "zz_dispatches.csv", "派單號,客戶名稱\nD1,甲\n")
+    with pytest.raises(InputError) as err:
+        clean(raw, run_date="2026-11-29")
+    assert err.value.file.endswith("zz_dispatches.csv") and "required column 'reported_at'" in str(err.value)
+
+
 def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkeypatch):
     import pipeline.clean as clean_module
 

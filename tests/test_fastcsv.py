@@ -139,3 +139,20 @@ def test_a_declared_encoding_reads_the_same(tmp_path, declared):
     if fast is not None:
         pd.testing.assert_frame_equal(fast.frame.astype(object), slow.frame)
         assert (fast.encoding, fast.rows_read) == (slow.encoding, slow.rows_read)
+
+
+def test_line_breaks_are_counted_as_bytes_count_counts_them():
+    import random
+
+    from pipeline.fastcsv import _line_breaks
+
+    def expected(data):
+        return data.count(b"\n"), data.count(b"\r") != data.count(b"\r\n")
+
+    rng = random.Random(1)
+    cases = [b"", b"a", b"\r", b"\n", b"a\r\n", b"a\r", b"a\rb\n", b"\r\n\r\n", b"x\r\ny\r"]
+    cases += [bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    for data in cases:
+        for chunk in (1, 2, 3, 7, 1 << 24):      # small slices: a \r\n split across two of them
+            assert _line_breaks(data, chunk) == expected(data), (data, chunk)
+    assert _line_breaks(b"a\r\nb\r\n", 3) == (2, False) and _line_breaks(b"a\r\nb\rc\n", 3) == (2, True)
