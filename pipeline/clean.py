@@ -457,12 +457,16 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
                             "raw": _raw_json(raw, frame.index[bad])}, columns=REJECT_COLUMNS)
     physical = pd.DataFrame([{**p, "table": source.table, "source_file": raw.name}
                              for p in raw.physical_rejects], columns=REJECT_COLUMNS)
-    kept = out[~bad].copy()
-    kept["source_file"] = raw.name
-    kept["source_row"] = kept.index.astype("int64")
-    kept["_raw_hash"] = pd.util.hash_pandas_object(frame[~bad], index=False).values
-    kept["_key_hash"] = _key_hash(frame, source.table)[~bad.to_numpy()]
-    kept = kept.reset_index(drop=True)
+    # the kept rows, built column by column without copying when all are kept (the usual case); a
+    # boolean selection, .copy() and reset_index copied every column three times
+    keep = np.flatnonzero(~bad.to_numpy())
+    every = len(keep) == len(out)
+    columns = {c: out[c].array if every else out[c].array.take(keep) for c in out.columns}
+    columns["source_file"] = pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), categories=[raw.name])
+    columns["source_row"] = out.index.to_numpy(dtype=np.int64)[keep]
+    columns["_raw_hash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()[keep]
+    columns["_key_hash"] = _key_hash(frame, source.table)[keep]
+    kept = pd.DataFrame(columns, index=pd.RangeIndex(len(keep)), copy=False)
     return kept, pd.concat([d for d in (physical, rejects) if len(d)], ignore_index=True) if (
         len(physical) or len(rejects)) else pd.DataFrame(columns=REJECT_COLUMNS)
 
@@ -680,8 +684,9 @@ def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
         p["customer_name"] = p["customer_id"].map(canonical).fillna(
             p["customer_id"].map(by_name.drop_duplicates("customer_id").set_index("customer_id")["canonical_name"])
         ).fillna(written_name)
-        table["customer_id"] = p["customer_id"].to_numpy(dtype=object)[codes]
-        table["customer_name"] = p["customer_name"].to_numpy(dtype=object)[codes]
+        # categoricals, like the other text until the end: cheap to sort, validate and copy
+        table["customer_id"] = _categorical(codes, p["customer_id"].to_numpy(dtype=object), table.index)
+        table["customer_name"] = _categorical(codes, p["customer_name"].to_numpy(dtype=object), table.index)
         seen_parts.append(p[["customer_id", "customer_name"]])
     # the customers table: the registry plus every customer seen only in transactions
     known = registry.drop_duplicates("customer_id")
