@@ -37,6 +37,7 @@ from pipeline.read import (HEADER_SCAN_ROWS, RawTable, _dedupe_headers, _sniff_d
                            map_columns, read_bytes, truncation_warnings)
 
 SNIFF_BYTES = 1 << 18        # the slow path sniffs the first 65,536 characters: at most this many bytes
+BLOCK_BYTES = 1 << 24        # Arrow parses (and encodes) a file in blocks of this size, in parallel
 
 
 def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
@@ -66,8 +67,9 @@ def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
 def _arrow_to_categorical(column) -> pd.Categorical:
     import pyarrow as pa
 
-    encoded = column.combine_chunks().dictionary_encode() if isinstance(column, pa.ChunkedArray) else \
-        column.dictionary_encode()
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
     # an Arrow dictionary holds each value once, and no missing value is read (strings_can_be_null off)
     return categorical_from_codes(encoded.indices.to_numpy(zero_copy_only=False),
                                   encoded.dictionary.to_numpy(zero_copy_only=False))
@@ -144,10 +146,13 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=names,
-                                           block_size=1 << 24),
+                                           block_size=BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=collect,
                                              newlines_in_values=multiline),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            # dictionary-encoded as it parses, on Arrow's threads (encoding afterwards took one core
+            # as long as the parse itself)
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.dictionary(pa.int32(), pa.string())
+                                                               for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     line_feeds, lone_cr = _line_breaks(data)
     if lone_cr:
@@ -192,11 +197,20 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
     rows = np.flatnonzero(~skip[2:]) + 2           # line numbers of the records Arrow kept
     if len(rows) != arrow.num_rows:
         return None
+    # each block was encoded on its own: one dictionary per column, in order of first appearance
+    arrow = arrow.unify_dictionaries().combine_chunks()
     blank = np.ones(arrow.num_rows, dtype=bool)
     for column in arrow.columns:
-        blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0).to_numpy(zero_copy_only=False)
+        column = column.combine_chunks()
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column.dictionary)), 0).to_numpy(
+            zero_copy_only=False)
+        blank &= empty[column.indices.to_numpy(zero_copy_only=False)]
         if not blank.any():   # usually settled by the first column (an id)
             break
+    if blank.any() or patched:
+        # rare: rows leave or join, so each column is encoded again from its text (no value left in a
+        # dictionary that no row holds any more)
+        arrow = pa.table({n: arrow.column(n).cast(pa.string()) for n in names})
     if blank.any():                                 # a record of empty cells (",,,"): not a record
         arrow = arrow.filter(pa.array(~blank))
         rows = rows[~blank]

@@ -29,7 +29,11 @@ def _is_datetime(series: pd.Series) -> bool:
 
 def _nonempty_text(s: pd.Series) -> pd.Series:
     if isinstance(s.dtype, pd.CategoricalDtype):   # the cleaner's text: judged once per category
-        good = np.array([isinstance(c, str) and c != "" for c in s.cat.categories] + [False], dtype=bool)
+        categories = s.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=False) == "string":     # all str: one C-level pass
+            good = np.append(np.asarray(categories, dtype=object) != "", False)
+        else:
+            good = np.array([isinstance(c, str) and c != "" for c in categories] + [False], dtype=bool)
         return pd.Series(good[s.cat.codes.to_numpy()], index=s.index)      # code -1 (missing) → False
     if pd.api.types.infer_dtype(s, skipna=False) == "string":     # all str: a fast vectorised test
         return s != ""

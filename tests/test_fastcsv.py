@@ -95,8 +95,10 @@ def test_rows_and_rejects_keep_their_line_numbers(tmp_path):
     assert list(raw.frame["order_id"].astype(str)) == ["S1", "S1", "S2"]
 
 
-def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path):
-    # big enough for Arrow's parallel blocks (4 MB), with broken records scattered through it
+def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path, monkeypatch):
+    # several of Arrow's parallel blocks (each encoded with its own dictionary), with broken records
+    # scattered through them
+    monkeypatch.setattr("pipeline.fastcsv.BLOCK_BYTES", 1 << 20)
     rows = [f"S{i},1,2009-01-{1 + i % 28:02d},客戶{i % 97},{i % 5},{i * 1.5}" for i in range(120_000)]
     for i in (7, 50_001, 119_998):
         rows[i] = rows[i].rsplit(",", 2)[0]
@@ -110,6 +112,9 @@ def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path):
     assert fast.physical_rejects == slow.physical_rejects and [r["source_row"] for r in fast.physical_rejects] == [
         9, 50_003, 120_000]
     assert fast.rows_read == slow.rows_read == 120_000
+    for column in fast.frame:    # the blocks' dictionaries united: first appearance order, none unused
+        values = fast.frame[column].astype(object).to_numpy()
+        assert list(fast.frame[column].cat.categories) == list(pd.unique(values)), column
 
 
 def test_the_sample_exports_read_the_same_both_ways(tmp_path):
