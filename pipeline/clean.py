@@ -461,7 +461,7 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     # boolean selection, .copy() and reset_index copied every column three times
     keep = np.flatnonzero(~bad.to_numpy())
     every = len(keep) == len(out)
-    columns = {c: out[c].array if every else out[c].array.take(keep) for c in out.columns}
+    columns = {c: _values(out[c]) if every else _values(out[c]).take(keep) for c in out.columns}
     columns["source_file"] = pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), categories=[raw.name])
     columns["source_row"] = out.index.to_numpy(dtype=np.int64)[keep]
     columns["_raw_hash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()[keep]
@@ -544,6 +544,12 @@ def deduplicate(table: str, kept: pd.DataFrame):
     return _take_columns(ordered.copy(deep=False), rows), counts, rejects
 
 
+def _values(column: pd.Series):
+    """The column's own array, for building a frame without copying: the numpy array itself where it
+    has one (a pandas wrapper of an object array costs a missing-value scan of every cell)."""
+    return column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+
+
 def _take_columns(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
     """``frame.iloc[rows][columns]`` (default: all but the hashes), built column by column and
     emptying ``frame`` as it goes, so that a table and its copy are not both whole in memory (each
@@ -552,7 +558,7 @@ def _take_columns(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | No
         columns = [c for c in frame.columns if c not in ("_raw_hash", "_key_hash")]
     out = {}
     for c in columns:
-        out[c] = frame[c].array.take(rows)
+        out[c] = _values(frame[c]).take(rows)
         del frame[c]
     # copy=False: each column stays its own array; consolidating them into 2-D blocks would copy
     # the numeric columns once more, and a block is freed only when all its columns are
