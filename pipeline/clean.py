@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1246,7 +1247,48 @@ def write_table(table: pd.DataFrame, path: Path, *, partitioned: bool = False,
     if not partitioned and len(table) <= WRITE_CHUNK_ROWS:
         table.to_parquet(path, index=False)
         return
-    schema = pa.Schema.from_pandas(table, preserve_index=False)
+    try:
+        _write_chunks(table, path, _sampled_schema(table), partitioned, partition_rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # a value the sampled type does not fit: the schema from every row, as pyarrow infers it
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+        _write_chunks(table, path, pa.Schema.from_pandas(table, preserve_index=False), partitioned, partition_rows)
+
+
+def _sampled_schema(table: pd.DataFrame):
+    """The schema pyarrow infers for ``table``, from one row per column: an object column's first
+    value that says what it holds (not missing; a list with items if there is one). pyarrow's own
+    inference reads every cell of every text column (6 s at ten million rows). A later value of
+    another kind makes its chunk's conversion fail, and :func:`write_table` then infers from every row."""
+    import pyarrow as pa
+
+    if not len(table):
+        return pa.Schema.from_pandas(table, preserve_index=False)
+    sample = {}
+    for c in table.columns:
+        column = table[c]
+        if column.dtype != object:
+            sample[c] = column.iloc[:1].reset_index(drop=True)
+            continue
+        first = telling = None
+        for part in (column.iloc[:1024], column):      # the head first; the whole column if need be
+            values = part.to_numpy()
+            for v in values[pd.notna(values)]:
+                first = v if first is None else first
+                if not (isinstance(v, list) and not v):
+                    telling = v
+                    break
+            if telling is not None:
+                break
+        sample[c] = pd.Series([telling if telling is not None else first], dtype=object)
+    return pa.Schema.from_pandas(pd.DataFrame(sample), preserve_index=False)
+
+
+def _write_chunks(table: pd.DataFrame, path: Path, schema, partitioned: bool, partition_rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     def chunks(rows: int):
         for start in range(0, max(len(table), 1), max(int(rows), 1)):
@@ -1284,8 +1326,6 @@ def write_processed(result: CleanResult, out_dir, *, partitioned: bool | None = 
         (tmp / "timings.json").write_text(json.dumps(result.manifest.get("stages", []), indent=2) + "\n",
                                           encoding="utf-8")
         if result.cache_keys and (result.cache_new or result.cache_dir is not None):
-            import shutil
-
             cache = tmp / CACHE_DIR_NAME
             cache.mkdir()
             for key in result.cache_keys:

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.clean import clean, load_processed, write_processed
@@ -353,6 +354,29 @@ def test_a_table_is_written_in_chunks_and_reads_back_whole(tmp_path, monkeypatch
     if partitioned:
         assert sorted(p.name for p in (tmp_path / "t.parquet").iterdir()) == [
             "part.00000.parquet", "part.00001.parquet", "part.00002.parquet"]
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_written_types_are_those_pyarrow_infers_from_every_row(tmp_path, monkeypatch, partitioned):
+    # the writer infers each column's type from one telling value (a list with items, a number);
+    # a later value of another kind sends it back to pyarrow's inference over every row
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    import pipeline.clean as clean_module
+
+    monkeypatch.setattr(clean_module, "WRITE_CHUNK_ROWS", 3)
+    table = pd.DataFrame({"parts": [[]] * 5 + [["P1"]] + [[]] * 2,       # no item before row 6
+                          "fee": [1, 2, 3, 4, 5, 6, 7, 8.5],              # ints, then a float
+                          "none": [None] * 8,
+                          "text": ["a"] * 7 + [None]})
+    table["fee"] = table["fee"].astype(object)
+    clean_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
+    written = ds.dataset(tmp_path / "t.parquet").to_table()
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp_path / "expected.parquet")
+    expected = pq.read_table(tmp_path / "expected.parquet")
+    assert written.schema.equals(expected.schema) and written.equals(expected)
+    assert [str(written.schema.field(c).type) for c in table] == ["list<element: string>", "double", "null", "string"]
 
 
 def test_text_of_files_with_the_same_values_in_another_order_survives_combining(tmp_path):
