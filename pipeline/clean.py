@@ -989,18 +989,38 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         st["rows"] = None
         st["files"] = len(entries)
     todo = [(source, file_sha) for source, file_sha, _k, cached in entries if cached is None]
+    key_of = {id(job): key for job, key in zip(todo, [k for _s, _f, k, cached in entries if cached is None])}
     with stages.stage(f"read + clean ({engine.name})") as st:
         files_bar = bar(len(todo), "read + clean", "files", show)
         from pipeline.engine import map_tasks
         ahead = None if engine.is_dask else _ReadAhead(todo)
         task = _read_and_clean_on_worker if engine.is_dask else functools.partial(
             _read_and_clean_here, taxonomy_path=taxonomy_path, ahead=ahead)
+        # Each file's part goes into the cache at once (holding every part until write_processed
+        # doubled the memory of a run); with pandas, on a thread while the next file is cleaned (a
+        # 2M-line part takes a second to write). The parts are not touched until de-duplication,
+        # which starts after the last write has ended.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aftercare-cache-write") \
+            if cache_dir is not None and not engine.is_dask and todo else None
+        writes = []
+        if writer is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            clean_file = task
+
+            def task(job, **kwargs):
+                result = clean_file(job, **kwargs)
+                writes.append(writer.submit(_cache_write, cache_dir, key_of[id(job)], result))
+                return result
         try:
             fresh = iter(map_tasks(engine, task, todo, progress=files_bar.update,
                                    run_date=run_date, taxonomy=taxonomy))
+            for written in writes:
+                written.result()          # a failed write fails the run, as it did when written here
         finally:
             if ahead is not None:
                 ahead.close()
+            if writer is not None:
+                writer.shutdown(wait=True, cancel_futures=True)
         files_bar.close()
         if engine.is_dask and todo:
             engine.client.run(release_freed_memory)     # idle workers keep nothing for the next stages
@@ -1009,12 +1029,10 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 kept, rej, meta = cached
             else:
                 kept, rej, meta = next(fresh)
-                if cache_dir is not None:
-                    # into the cache at once (json last, so a half-written entry is never read):
-                    # holding every file's part until write_processed doubled the memory of a run
+                if cache_dir is not None and writer is None:       # (json last: never half read)
                     cache_dir.mkdir(parents=True, exist_ok=True)
                     _cache_write(cache_dir, key, (kept, rej, meta))
-                else:
+                elif cache_dir is None:
                     cache_new[key] = (kept, rej, meta)
             cache_keys.append(key)
             parts[source.table].append(kept)

@@ -293,6 +293,37 @@ def test_large_files_are_read_one_ahead_on_a_thread_with_the_same_result(tmp_pat
     assert err.value.file.endswith("zz_dispatches.csv") and "required column 'reported_at'" in str(err.value)
 
 
+def test_cache_parts_are_written_on_a_thread_and_a_failed_write_fails_the_run(tmp_path, monkeypatch):
+    import threading
+
+    import pipeline.clean as clean_module
+
+    (tmp_path / "raw").mkdir()
+    _dispatch_file(tmp_path / "raw", name="dispatches_1.csv")
+    _dispatch_file(tmp_path / "raw", name="dispatches_2.csv", rows=[r.replace("D", "E", 1) for r in ROWS])
+    real = clean_module._cache_write
+    threads = []
+
+    def recording(folder, key, entry):
+        threads.append(threading.current_thread().name)
+        return real(folder, key, entry)
+
+    monkeypatch.setattr(clean_module, "_cache_write", recording)
+    first = clean(tmp_path / "raw", run_date="2026-11-29", cache_dir=tmp_path / "cache")
+    assert len(threads) == 2 and all(t.startswith("aftercare-cache-write") for t in threads)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    again = clean(tmp_path / "raw", run_date="2026-11-29", cache_dir=tmp_path / "cache")
+    assert len(threads) == 2                                        # both parts read from the cache
+    pd.testing.assert_frame_equal(again.tables["dispatches"], first.tables["dispatches"])
+
+    def failing(folder, key, entry):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(clean_module, "_cache_write", failing)
+    with pytest.raises(OSError, match="No space left"):
+        clean(tmp_path / "raw", run_date="2026-11-29", cache_dir=tmp_path / "other_cache")
+
+
 def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkeypatch):
     import pipeline.clean as clean_module
 
