@@ -667,6 +667,7 @@ def main(argv=None) -> int:
             row = {"job": job}
             for engine, g in got.items():
                 row[f"{engine}_s"] = g.get("seconds")
+                row[f"{engine}_all_s"] = g.get("all_seconds")          # every run, when --repeat
                 row[f"{engine}_mb"] = g.get("peak_mb")
                 if "error" in g:
                     row[f"{engine}_error"] = g["error"][-300:]
