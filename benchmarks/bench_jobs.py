@@ -357,11 +357,13 @@ def clean_pandas(data, opts, engine="pandas"):
 # it, and materialised in DuckDB's memory. It does much less than `clean` (no row-level reasons, no
 # Traditional/Simplified or full-width normalising, no level or symptom rules, no customer resolution,
 # no validation), so the ratio against it flatters DuckDB.
+# every cell as text, the rows numbered in file order
+_DUCK_READ = """WITH raw AS (
+  SELECT *, row_number() OVER () AS source_row
+  FROM read_csv({files}, header=true, all_varchar=true, filename=true)),"""
 _DUCK_SALES = """
 CREATE OR REPLACE TABLE sales AS
-WITH raw AS (
-  SELECT *, row_number() OVER () AS source_row
-  FROM read_csv({files}, header=true, all_varchar=true, filename=true)),
+""" + _DUCK_READ + """
 typed AS (
   SELECT trim("Order No") AS order_id, try_cast(trim("Line") AS BIGINT) AS line_no,
          try_strptime(trim("Order Date"), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d']) AS order_date,
@@ -381,9 +383,7 @@ ORDER BY order_date, order_id, line_no, source_file, source_row
 """
 _DUCK_DISPATCHES = """
 CREATE OR REPLACE TABLE dispatches AS
-WITH raw AS (
-  SELECT *, row_number() OVER () AS source_row
-  FROM read_csv({files}, header=true, all_varchar=true, filename=true)),
+""" + _DUCK_READ + """
 typed AS (
   SELECT trim("派單號") AS ticket_id,
          try_strptime(trim("報修時間"), {formats}) AS reported_at,
