@@ -988,8 +988,11 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         hashing.close()
         st["rows"] = None
         st["files"] = len(entries)
-    todo = [(source, file_sha) for source, file_sha, _k, cached in entries if cached is None]
-    key_of = {id(job): key for job, key in zip(todo, [k for _s, _f, k, cached in entries if cached is None])}
+    todo, key_of = [], {}                 # the files to clean, and each one's cache key
+    for source, file_sha, key, cached in entries:
+        if cached is None:
+            todo.append((source, file_sha))
+            key_of[id(todo[-1])] = key
     with stages.stage(f"read + clean ({engine.name})") as st:
         files_bar = bar(len(todo), "read + clean", "files", show)
         from pipeline.engine import map_tasks
@@ -1007,10 +1010,11 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
             cache_dir.mkdir(parents=True, exist_ok=True)
             clean_file = task
 
-            def task(job, **kwargs):
+            def clean_and_cache(job, **kwargs):
                 result = clean_file(job, **kwargs)
                 writes.append(writer.submit(_cache_write, cache_dir, key_of[id(job)], result))
                 return result
+            task = clean_and_cache
         try:
             fresh = iter(map_tasks(engine, task, todo, progress=files_bar.update,
                                    run_date=run_date, taxonomy=taxonomy))
@@ -1271,7 +1275,8 @@ def write_table(table: pd.DataFrame, path: Path, *, partitioned: bool = False,
         # a value the sampled type does not fit: the schema from every row, as pyarrow infers it
         if path.is_dir():
             shutil.rmtree(path)
-        path.unlink(missing_ok=True)
+        else:
+            path.unlink(missing_ok=True)
         _write_chunks(table, path, pa.Schema.from_pandas(table, preserve_index=False), partitioned, partition_rows)
 
 
