@@ -23,8 +23,8 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from pipeline import strict_yaml
 from pipeline.errors import InputError
 from pipeline.text import normalise_text
 
@@ -115,7 +115,10 @@ def load_overrides(raw_dir: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
+        try:
+            doc = strict_yaml.load(fh) or {}
+        except strict_yaml.DuplicateKeyError as exc:   # one name given two targets: which is meant?
+            raise InputError(str(exc), file=path, row=exc.line) from None
     aliases = doc.get("aliases") or {}
     if not isinstance(aliases, dict):
         raise InputError("'aliases' must map a name to a canonical name or customer id", file=path)

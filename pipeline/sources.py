@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import strict_yaml
 from pipeline.errors import InputError
 from pipeline.read import RAW_SUFFIXES, data_suffix
 from pipeline.schema import ALIASES, TABLES, table_from_filename
@@ -31,7 +32,9 @@ class Source:
 def load_sources_config(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         try:
-            doc = yaml.safe_load(fh) or {}
+            doc = strict_yaml.load(fh) or {}
+        except strict_yaml.DuplicateKeyError as exc:
+            raise InputError(str(exc), file=path, row=exc.line) from None
         except yaml.YAMLError as exc:
             raise InputError(f"is not valid YAML: {exc}", file=path) from None
     entries = doc.get("sources") if isinstance(doc, dict) else None
