@@ -116,7 +116,7 @@ def load_overrides(raw_dir: Path) -> dict[str, str]:
         return {}
     with open(path, encoding="utf-8") as fh:
         try:
-            doc = strict_yaml.load(fh) or {}
+            doc = strict_yaml.safe_load(fh) or {}
         except strict_yaml.DuplicateKeyError as exc:   # one name given two targets: which is meant?
             raise InputError(str(exc), file=path, row=exc.line) from None
     aliases = doc.get("aliases") or {}

@@ -33,7 +33,7 @@ def _catalogue() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(_CATALOGUE_DIR.glob("messages*.yml")):
         with open(path, encoding="utf-8") as fh:
-            for key, entry in (strict_yaml.load(fh) or {}).items():   # a key twice in one file: an error
+            for key, entry in (strict_yaml.safe_load(fh) or {}).items():   # a key twice in one file: an error
                 if key in merged:
                     raise ValueError(f"message {key!r} is defined twice ({path.name})")
                 merged[key] = entry

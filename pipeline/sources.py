@@ -32,7 +32,7 @@ class Source:
 def load_sources_config(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         try:
-            doc = strict_yaml.load(fh) or {}
+            doc = strict_yaml.safe_load(fh) or {}
         except strict_yaml.DuplicateKeyError as exc:
             raise InputError(str(exc), file=path, row=exc.line) from None
         except yaml.YAMLError as exc:

@@ -38,6 +38,11 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load(stream):
-    """The YAML document in ``stream`` (text or an open file), refusing repeated keys."""
-    return yaml.load(stream, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+def safe_load(stream):
+    """The YAML document in ``stream`` (text or an open file) as PyYAML's safe loader reads it, refusing
+    repeated keys."""
+    loader = _StrictLoader(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()

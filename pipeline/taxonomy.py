@@ -118,7 +118,7 @@ def _rule(entry: dict, where: str) -> Rule:
 def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
     path = Path(path)
     with open(path, encoding="utf-8") as fh:
-        doc = strict_yaml.load(fh) or {}
+        doc = strict_yaml.safe_load(fh) or {}
     return Taxonomy(
         symptoms=tuple(_rule(e, f"{path.name} symptoms") for e in doc.get("symptoms", [])),
         causes=tuple(_rule(e, f"{path.name} causes") for e in doc.get("causes", [])),

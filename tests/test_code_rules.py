@@ -7,6 +7,7 @@ SOURCES = sorted((Path(__file__).resolve().parents[1] / "pipeline").rglob("*.py"
 FORBIDDEN = {
     r"\bimport pickle\b|\bpickle\.": "pickle can run code on load",
     r"yaml\.load\(|yaml\.unsafe_load|yaml\.full_load": "YAML is read with safe_load only",
+    r"(?<!strict_)yaml\.safe_load\(": "YAML is read with strict_yaml.safe_load (a key given twice is an error)",
     r"shell\s*=\s*True|os\.system\(|os\.popen\(": "commands run with argument lists, never a shell",
     r"(?<![\w.])eval\(|(?<![\w.])exec\(": "no code is built from data",
     r"\.to_latex\(": "no LaTeX is built from data (the PDF is rendered from escaped HTML)",

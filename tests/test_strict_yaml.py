@@ -1,6 +1,7 @@
 """A key given twice in one YAML mapping is an error naming both lines, wherever the pipeline reads YAML."""
 
 import pytest
+import yaml
 
 from pipeline import strict_yaml
 from pipeline.clean import clean
@@ -9,15 +10,17 @@ from pipeline.errors import InputError
 
 
 def test_repeated_keys_are_refused_with_both_lines():
-    assert strict_yaml.load("a: 1\nb: {x: 1, y: [1, 2]}\n") == {"a": 1, "b": {"x": 1, "y": [1, 2]}}
-    assert strict_yaml.load("base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n") == {"base": {"x": 1}, "d": {"x": 1, "y": 2}}
+    assert strict_yaml.safe_load("a: 1\nb: {x: 1, y: [1, 2]}\n") == {"a": 1, "b": {"x": 1, "y": [1, 2]}}
+    assert strict_yaml.safe_load("base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n") == {"base": {"x": 1}, "d": {"x": 1, "y": 2}}
     for text, key, line, first in (("a: 1\nb: 2\na: 3\n", "a", 3, 1),
                                    ("x:\n  - {k: 1, k: 2}\n", "k", 2, 2),          # twice on one line
                                    ("s:\n  - path: a.csv\n    table: sales\n    table: dispatches\n", "table", 4, 3)):
         with pytest.raises(strict_yaml.DuplicateKeyError) as err:
-            strict_yaml.load(text)
+            strict_yaml.safe_load(text)
         assert (err.value.key, err.value.line, err.value.first_line) == (key, line, first)
         assert str(err.value) == f"key {key!r} on line {line} is already given on line {first}"
+    with pytest.raises(yaml.constructor.ConstructorError):            # still the safe loader: no objects
+        strict_yaml.safe_load("!!python/object/apply:os.system ['echo hi']")
 
 
 def test_an_alias_given_twice_names_the_file_and_line(tmp_path):
