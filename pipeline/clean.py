@@ -816,6 +816,12 @@ def _read_and_clean_on_worker(job, *, run_date, taxonomy):
 ISOLATE_BYTES = 64 * 2**20
 
 
+def _read_fast(job) -> RawTable | None:
+    """``job``'s file by the Arrow reader, or None where only the slow readers can read it."""
+    source = job[0]
+    return read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+
+
 class _ReadAhead:
     """Reads the next large file with the fast reader on a thread while this one is cleaned (pandas
     engine). Arrow parses, and numpy counts the lines, without holding the GIL, so reading file k + 1
@@ -828,18 +834,13 @@ class _ReadAhead:
         self._pending: dict = {}          # id(job) → future of its fast read
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aftercare-read-ahead")
 
-    @staticmethod
-    def _read(job):
-        source = job[0]
-        return read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
-
     def read(self, job):
         """``job``'s file by the fast reader (None: it declines the file), then the next one begun."""
         future = self._pending.pop(id(job), None)
-        raw = future.result() if future is not None else self._read(job)
+        raw = future.result() if future is not None else _read_fast(job)
         following = self._next.get(id(job))
         if following is not None:
-            self._pending[id(following)] = self._pool.submit(self._read, following)
+            self._pending[id(following)] = self._pool.submit(_read_fast, following)
         return raw
 
     def close(self) -> None:
@@ -852,8 +853,7 @@ def _read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path, ahead: _Read
     only the slow readers can read. ``ahead``: large files are read one ahead on a thread."""
     source, _sha = job
     if source.path.stat().st_size >= ISOLATE_BYTES:
-        raw = ahead.read(job) if ahead is not None else \
-            read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+        raw = ahead.read(job) if ahead is not None else _read_fast(job)
         if raw is not None:
             result = _read_and_clean(job, run_date=run_date, taxonomy=taxonomy, raw=raw)
             del raw
@@ -1139,22 +1139,27 @@ def _codes_in(values: pd.Series, dtype: pd.CategoricalDtype) -> np.ndarray:
     return mapping[values.cat.codes.to_numpy()]          # code -1 picks the appended -1
 
 
-def _united_dtype(values: list[pd.Series]) -> pd.CategoricalDtype:
-    """The categories of all ``values`` (categoricals, or all missing), in order of first appearance."""
-    return pd.CategoricalDtype(pd.Index(pd.unique(np.concatenate(
-        [np.asarray(v.cat.categories, dtype=object) for v in values
-         if isinstance(v.dtype, pd.CategoricalDtype)])), dtype=object))
-
-
-def _united_categorical(values: list[pd.Series]) -> pd.Categorical:
-    """The parts of one column (categoricals, or all missing) as one categorical whose categories are
-    all the parts' in order of first appearance (as :func:`_united_dtype`). One ``pd.factorize`` of
-    the parts' categories gives both the united categories and where each part's categories went:
-    the distinct values are hashed once (uniting, checking and re-coding each part hashed them three
-    times: 4 s for the ten million order ids of the 10M-line benchmark)."""
+def _united(values: list[pd.Series]):
+    """``(categories of each part, where each one went, the united categories)`` for the parts of one
+    column (categoricals, or all missing): the united categories are all the parts' in order of first
+    appearance, found by one ``pd.factorize`` that hashes each distinct value once."""
     categories = [np.asarray(v.cat.categories, dtype=object) if isinstance(v.dtype, pd.CategoricalDtype)
                   else np.empty(0, dtype=object) for v in values]
     position, united = pd.factorize(np.concatenate(categories), use_na_sentinel=True)
+    return categories, position, united
+
+
+def _united_dtype(values: list[pd.Series]) -> pd.CategoricalDtype:
+    """The categories of all ``values`` (categoricals, or all missing), in order of first appearance."""
+    return pd.CategoricalDtype(pd.Index(_united(values)[2], dtype=object))
+
+
+def _united_categorical(values: list[pd.Series]) -> pd.Categorical:
+    """The parts of one column (categoricals, or all missing) as one categorical with the united
+    categories (:func:`_united`), each part's codes moved to them. Uniting, checking and re-coding
+    each part the pandas way hashed the distinct values three times: 4 s for the ten million order
+    ids of the 10M-line benchmark."""
+    categories, position, united = _united(values)
     codes, start = [], 0
     for v, cats in zip(values, categories):
         mapping = np.append(position[start:start + len(cats)], -1).astype(np.int32)   # code -1 → -1
@@ -1260,11 +1265,11 @@ def write_table(table: pd.DataFrame, path: Path, *, partitioned: bool = False,
     ``part.00000.parquet`` … of ``partition_rows`` rows each, one schema, in row order.
 
     Either way ``pd.read_parquet(path)`` (and Dask's ``read_parquet``) reads the whole table back.
-    The table is converted to Arrow a million rows at a time, against one schema inferred from the
-    whole table (a chunk whose text column is all missing must not make it a column of nulls).
+    The table is converted to Arrow a million rows at a time, against one schema for the whole table
+    (a chunk whose text column is all missing must not make it a column of nulls): the one pyarrow
+    would infer from every row, found from a telling value per column (:func:`_sampled_schema`).
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     if not partitioned and len(table) <= WRITE_CHUNK_ROWS:
         table.to_parquet(path, index=False)

@@ -27,17 +27,32 @@ def _is_datetime(series: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(series)
 
 
+def _judged_per_value(s: pd.Series, test) -> pd.Series:
+    """``test`` of each cell, called once per distinct value (the cleaner's text is categorical, and a
+    machine type or a ticket id repeats across a million rows); a missing cell fails."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, distinct = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        try:
+            codes, distinct = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        except TypeError:                      # unhashable cells (lists): judged one by one
+            return s.map(lambda v: bool(test(v)) if not _missing(v) else False)
+    good = np.array([test(v) for v in distinct] + [False], dtype=bool)
+    return pd.Series(good[codes], index=s.index)          # code -1 (missing) → the appended False
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA
+
+
 def _nonempty_text(s: pd.Series) -> pd.Series:
-    if isinstance(s.dtype, pd.CategoricalDtype):   # the cleaner's text: judged once per category
-        categories = s.cat.categories
-        if pd.api.types.infer_dtype(categories, skipna=False) == "string":     # all str: one C-level pass
-            good = np.append(np.asarray(categories, dtype=object) != "", False)
-        else:
-            good = np.array([isinstance(c, str) and c != "" for c in categories] + [False], dtype=bool)
+    categorical = isinstance(s.dtype, pd.CategoricalDtype)
+    if pd.api.types.infer_dtype(s.cat.categories if categorical else s, skipna=False) == "string":
+        if not categorical:
+            return s != ""                     # all str: one vectorised comparison
+        good = np.append(np.asarray(s.cat.categories, dtype=object) != "", False)
         return pd.Series(good[s.cat.codes.to_numpy()], index=s.index)      # code -1 (missing) → False
-    if pd.api.types.infer_dtype(s, skipna=False) == "string":     # all str: a fast vectorised test
-        return s != ""
-    return s.map(lambda v: isinstance(v, str) and v != "")
+    return _judged_per_value(s, lambda v: isinstance(v, str) and v != "")
 
 
 def _text(**kw) -> pa.Column:
@@ -53,13 +68,7 @@ def _date(nullable: bool) -> pa.Column:
 
 
 def _has_length(s: pd.Series, n: int) -> pd.Series:
-    """Text of ``n`` characters, judged once per distinct value (a machine type repeats a million times)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes, distinct = s.cat.codes.to_numpy(), s.cat.categories
-    else:
-        codes, distinct = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-    good = np.array([isinstance(c, str) and len(c) == n for c in distinct] + [False], dtype=bool)
-    return pd.Series(good[codes], index=s.index)          # code -1 (missing) → False
+    return _judged_per_value(s, lambda v: isinstance(v, str) and len(v) == n)
 
 
 def _length(n: int) -> pa.Column:

@@ -193,6 +193,15 @@ def test_schema_failures_are_collected_into_one_error():
     assert "dispatches.ticket_id" in text and "unique" in text.lower() and "dispatches.customer_id" in text
 
 
+def test_text_checks_give_the_same_verdict_for_every_form_of_a_column():
+    from pipeline.validate import _has_length, _nonempty_text
+
+    plain = pd.Series(["7979", "", None, "79", "7979"])
+    for form in (plain, plain.astype("category"), pd.Series(["7979", "", None, ["79"], "7979"]), plain.astype(object)):
+        assert _nonempty_text(form).tolist() == [True, False, False, form.iloc[3] == "79", True]
+        assert _has_length(form, 4).tolist() == [True, False, False, False, True]
+
+
 def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
     import pipeline.clean as clean_module
 
