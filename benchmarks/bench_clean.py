@@ -108,7 +108,8 @@ def io_floor(files: dict) -> float:
 
 CHILD = """
 import json, resource, sys, time
-from pipeline.clean import clean, write_processed
+from pipeline.clean import clean
+from pipeline.processed import write_processed
 raw, out, cache = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 started = time.perf_counter()
 result = clean(raw, run_date="2026-11-29", cache_dir=(out + "/.cache") if cache else None)

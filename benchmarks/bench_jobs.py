@@ -62,7 +62,7 @@ def _path(data: Path, job: str) -> Path:
 
 def _read(data: Path, job: str) -> pd.DataFrame:
     # the pipeline's reader for large tables: list and text columns stay Arrow (no object per cell)
-    from pipeline.clean import read_processed_table
+    from pipeline.processed import read_processed_table
 
     return read_processed_table(_path(data, job), columns=READS[job][1], list_columns="arrow",
                                 text_columns="arrow")
@@ -160,7 +160,7 @@ def _cohort_finish(retained: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohort_pandas(data, opts):
-    from pipeline.lifecycle import cohort_retention
+    from pipeline.analyses.lifecycle.lifecycle import cohort_retention
 
     return cohort_retention(_read(data, "cohort"), freq="M")
 
@@ -190,7 +190,7 @@ def cohort_duckdb(data, opts):
 # symptom × cause ---------------------------------------------------------------------------------
 
 def symptom_cause_pandas(data, opts):
-    from pipeline.service import cause_given_symptom
+    from pipeline.analyses.service.service import cause_given_symptom
 
     t = cause_given_symptom(_read(data, "symptom_cause"), keep_unseen=False)
     return t[["symptom_code", "cause_code", "dispatches"]]
@@ -222,14 +222,14 @@ def symptom_cause_duckdb(data, opts):
 # SLA ---------------------------------------------------------------------------------------------
 
 def sla_pandas(data, opts):
-    from pipeline.sla import sla_flags
+    from pipeline.analyses.service.sla import sla_flags
 
     f = sla_flags(_read(data, "sla"), as_of=AS_OF)
     return f[["ticket_id", "response_hours", "breached"]]
 
 
 def sla_dask(data, opts):
-    from pipeline.sla import sla_flags
+    from pipeline.analyses.service.sla import sla_flags
 
     ddf = _ddf(data, "sla")
     meta = sla_flags(ddf._meta_nonempty, as_of=AS_OF).iloc[:0]
@@ -277,7 +277,7 @@ def sla_duckdb(data, opts):
 # co-purchase pairs ---------------------------------------------------------------------------------
 
 def pairs_pandas(data, opts):
-    from pipeline.crosssell import pair_table
+    from pipeline.analyses.lifecycle.crosssell import pair_table
 
     t = pair_table(_read(data, "pairs"))
     return t[["product_a", "product_b", "customers"]]
@@ -461,7 +461,7 @@ def child(job: str, engine: str, data: Path, result_path: Path, opts: dict) -> d
         summary = _clv_data(opts)
     cluster = None
     if engine == "dask":
-        from pipeline.engine import open_engine
+        from pipeline.clean.engine import open_engine
         started = time.perf_counter()
         cluster = open_engine("dask")
         eng = cluster.__enter__()
@@ -497,7 +497,7 @@ def child(job: str, engine: str, data: Path, result_path: Path, opts: dict) -> d
         info["kept"] = {t: n for t, n in m.get("tables", {}).items() if t in ("sales", "dispatches")}
         # the rest of the pipeline's first step: the processed tables written as `make report` writes
         # them (the peak memory covers it; the seconds above do not), and compared from there
-        from pipeline.clean import write_processed
+        from pipeline.processed import write_processed
 
         started = time.perf_counter()
         write_processed(result, result_path.with_suffix(".processed"))
@@ -717,7 +717,7 @@ def print_table(rows: list[dict]) -> None:
               f"counted above. clv: the 'duckdb' columns are lifetimes (the tool users would pick), no Dask.")
     for r in rows:
         if r.get("stages"):
-            from pipeline.progress import format_stages
+            from pipeline.runtime.progress import format_stages
             print("\nclean on pandas, per stage:\n" + format_stages(r["stages"]))
             if r.get("pandas_write_s"):
                 print(f"then write_processed: {r['pandas_write_s']:.2f} s (not in the seconds above; in the peak memory)")

@@ -82,10 +82,11 @@ def _run(args) -> int:
         print(f"sample exports for {len(truth.get('customers', {}))} customers written to {args.out}")
         return 0
     if args.command == "clean":
-        from pipeline.clean import clean, write_processed
+        from pipeline.clean import clean
+        from pipeline.processed import write_processed
 
         started = time.perf_counter()
-        from pipeline.progress import format_stages
+        from pipeline.runtime.progress import format_stages
 
         result = clean(Path(args.raw), sources_file=args.sources, run_date=args.run_date,
                        cache_dir=Path(args.out) / ".cache", engine=args.engine, scheduler=args.scheduler,
@@ -101,7 +102,7 @@ def _run(args) -> int:
               + ", ".join(f"{k} {v}" for k, v in m["tables"].items()) + f"; rejects {len(result.rejects)} -> {args.out}")
         return 0
     if args.command == "report":
-        from pipeline.report import run_report
+        from pipeline.report.run import run_report
 
         started = time.perf_counter()
         target = run_report(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
@@ -111,7 +112,7 @@ def _run(args) -> int:
         print(f"report written to {target} in {time.perf_counter() - started:.0f} s")
         return 0
     if args.command == "reviews":
-        from pipeline.reviews import run_reviews
+        from pipeline.report.reviews import run_reviews
 
         started = time.perf_counter()
         target = run_reviews(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
@@ -136,7 +137,7 @@ def _output_folders(args) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        from pipeline.lock import folder_lock
+        from pipeline.runtime.lock import folder_lock
 
         with folder_lock(*_output_folders(args)):
             return _run(args)

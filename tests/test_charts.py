@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline import charts
-from pipeline.service import kaplan_meier
+from pipeline.report.charts import base as charts
+from pipeline.analyses.service.service import kaplan_meier
 
 
 def _close(fig):
@@ -48,7 +48,7 @@ def test_confusion_heatmap_wraps_long_labels():
 def test_error_bars_are_never_negative():
     import numpy as np
 
-    from pipeline.charts import _error_bars, rate_with_interval
+    from pipeline.report.charts.base import _error_bars, rate_with_interval
     below, above = _error_bars([0.0, 0.5], [1e-17, 0.4], [0.2, 0.6])
     assert (below >= 0).all() and (above >= 0).all()
     assert np.allclose(below, [0.0, 0.1]) and np.allclose(above, [0.2, 0.1])
@@ -56,7 +56,7 @@ def test_error_bars_are_never_negative():
 
 
 def test_wilson_interval_contains_its_proportion_at_the_edges():
-    from pipeline.stats import wilson_interval
+    from pipeline.analyses.stats import wilson_interval
     for k, n in [(0, 1), (0, 7), (7, 7), (1, 1), (0, 1000)]:
         low, high = wilson_interval(k, n)
         assert low <= k / n <= high

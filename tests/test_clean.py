@@ -6,7 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipeline.clean import clean, load_processed, write_processed
+from pipeline.clean import clean
+from pipeline.processed import load_processed, write_processed
 from pipeline.errors import InputError
 from tests.conftest import write_csv
 
@@ -39,7 +40,7 @@ def test_typed_values_codes_and_row_numbers(tmp_path):
 def test_encodings_are_detected(tmp_path, encoding):
     header, rows = HEADER_HANT, ROWS
     if encoding == "gb18030":   # mainland files are written in Simplified
-        from pipeline.i18n import to_simplified
+        from pipeline.runtime.text import to_simplified
         header, rows = to_simplified(header), [to_simplified(r) for r in rows]
     if encoding == "utf-16":    # Excel's "Unicode text" is tab-separated
         header, rows = header.replace(",", "\t"), [r.replace(",", "\t").replace('"主板\t內存皆損壞"', "主板,內存皆損壞")
@@ -164,7 +165,7 @@ def test_machine_type_maps_to_product_line(tmp_path):
 
 def test_schema_failures_are_collected_into_one_error():
     from pipeline.errors import PipelineError
-    from pipeline.validate import validate_tables, validation_failures
+    from pipeline.clean.validate import validate_tables, validation_failures
 
     dispatches = pd.DataFrame({
         "ticket_id": ["D1", "D1", ""], "customer_id": ["C1", "C1", "C1"],
@@ -194,16 +195,16 @@ def test_schema_failures_are_collected_into_one_error():
 
 
 def test_text_checks_give_the_same_verdict_for_every_form_of_a_column():
-    from pipeline.validate import _has_length, _nonempty_text
+    from pipeline.clean.validate import has_length, nonempty_text
 
     plain = pd.Series(["7979", "", None, "79", "7979"])
     for form in (plain, plain.astype("category"), pd.Series(["7979", "", None, ["79"], "7979"]), plain.astype(object)):
-        assert _nonempty_text(form).tolist() == [True, False, False, form.iloc[3] == "79", True]
-        assert _has_length(form, 4).tolist() == [True, False, False, False, True]
+        assert nonempty_text(form).tolist() == [True, False, False, form.iloc[3] == "79", True]
+        assert has_length(form, 4).tolist() == [True, False, False, False, True]
 
 
 def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
-    import pipeline.clean as clean_module
+    import pipeline.clean.tasks as clean_module
 
     raw, out = tmp_path / "raw", tmp_path / "processed"
     raw.mkdir()
@@ -241,22 +242,22 @@ def test_unchanged_files_are_not_parsed_again(tmp_path, monkeypatch):
 def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_path, monkeypatch):
     # ISOLATE_BYTES = 0 and Arrow declining every file: each goes through the child-process path
     # that large files only the slow readers can read take
-    import pipeline.clean as clean_module
+    import pipeline.clean.tasks as clean_module
     from pipeline.sample_data import write_sample
 
     raw = tmp_path / "raw"
     write_sample(raw, customers=40, seed=5)
     here = clean(raw, run_date="2026-11-29")
     spawned = []
-    real = clean_module._read_and_clean_isolated
+    real = clean_module.read_and_clean_isolated
 
     def counting(job, **kwargs):
         spawned.append(job[0].name)
         return real(job, **kwargs)
 
     monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
-    monkeypatch.setattr(clean_module, "_read_and_clean_isolated", counting)
-    monkeypatch.setattr("pipeline.fastcsv.read_csv_arrow", lambda *a, **k: None)   # as if Arrow declined all
+    monkeypatch.setattr(clean_module, "read_and_clean_isolated", counting)
+    monkeypatch.setattr("pipeline.ingest.fastcsv.read_csv_arrow", lambda *a, **k: None)   # as if Arrow declined all
     isolated = clean(raw, run_date="2026-11-29")
     assert sorted(spawned) == sorted(f["path"] for f in here.manifest["files"]) and len(spawned) >= 5
     for name, table in here.tables.items():
@@ -268,7 +269,7 @@ def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_pat
 def test_large_files_are_read_one_ahead_on_a_thread_with_the_same_result(tmp_path, monkeypatch):
     import threading
 
-    import pipeline.clean as clean_module
+    import pipeline.clean.tasks as clean_module
     from pipeline.sample_data import write_sample
 
     raw = tmp_path / "raw"
@@ -305,19 +306,19 @@ def test_large_files_are_read_one_ahead_on_a_thread_with_the_same_result(tmp_pat
 def test_cache_parts_are_written_on_a_thread_and_a_failed_write_fails_the_run(tmp_path, monkeypatch):
     import threading
 
-    import pipeline.clean as clean_module
+    import pipeline.clean.run as clean_module
 
     (tmp_path / "raw").mkdir()
     _dispatch_file(tmp_path / "raw", name="dispatches_1.csv")
     _dispatch_file(tmp_path / "raw", name="dispatches_2.csv", rows=[r.replace("D", "E", 1) for r in ROWS])
-    real = clean_module._cache_write
+    real = clean_module.write_part
     threads = []
 
     def recording(folder, key, entry):
         threads.append(threading.current_thread().name)
         return real(folder, key, entry)
 
-    monkeypatch.setattr(clean_module, "_cache_write", recording)
+    monkeypatch.setattr(clean_module, "write_part", recording)
     first = clean(tmp_path / "raw", run_date="2026-11-29", cache_dir=tmp_path / "cache")
     assert len(threads) == 2 and all(t.startswith("aftercare-cache-write") for t in threads)
     assert len(list((tmp_path / "cache").glob("*.json"))) == 2
@@ -328,16 +329,16 @@ def test_cache_parts_are_written_on_a_thread_and_a_failed_write_fails_the_run(tm
     def failing(folder, key, entry):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(clean_module, "_cache_write", failing)
+    monkeypatch.setattr(clean_module, "write_part", failing)
     with pytest.raises(OSError, match="No space left"):
         clean(tmp_path / "raw", run_date="2026-11-29", cache_dir=tmp_path / "other_cache")
 
 
 def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkeypatch):
-    import pipeline.clean as clean_module
+    import pipeline.clean.tasks as clean_module
 
     monkeypatch.setattr(clean_module, "ISOLATE_BYTES", 0)
-    monkeypatch.setattr("pipeline.fastcsv.read_csv_arrow", lambda *a, **k: None)
+    monkeypatch.setattr("pipeline.ingest.fastcsv.read_csv_arrow", lambda *a, **k: None)
     write_csv(tmp_path / "dispatches.csv", "派單號,客戶名稱\nD1,甲\n")
     with pytest.raises(InputError) as err:
         clean(tmp_path)
@@ -365,12 +366,12 @@ def test_sales_duplicates_across_files_by_order_and_line(tmp_path):
 
 
 def test_deduplication_compares_keys_not_just_their_hashes():
-    from pipeline.clean import deduplicate
+    from pipeline.clean.dedupe import deduplicate
 
     rows = pd.DataFrame({"ticket_id": ["D1", "D2", "D1"], "closed_at": pd.to_datetime(["2009-01-01"] * 3),
                          "visits": [1, 1, 2], "source_file": "d.csv", "source_row": [2, 3, 4],
                          "_raw_hash": np.array([1, 2, 3], dtype=np.uint64),
-                         "_key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
+                         "key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
     kept, counts, rejects = deduplicate("dispatches", rows)
     assert list(kept["ticket_id"]) == ["D2"] and counts == {}
     assert list(zip(rejects["source_row"], rejects["reason_code"])) == [(2, "conflicting_duplicate"),
@@ -379,15 +380,15 @@ def test_deduplication_compares_keys_not_just_their_hashes():
 
 @pytest.mark.parametrize("partitioned", [False, True])
 def test_a_table_is_written_in_chunks_and_reads_back_whole(tmp_path, monkeypatch, partitioned):
-    import pipeline.clean as clean_module
+    import pipeline.processed as processed_module
 
-    monkeypatch.setattr(clean_module, "WRITE_CHUNK_ROWS", 3)
+    monkeypatch.setattr(processed_module, "WRITE_CHUNK_ROWS", 3)
     table = pd.DataFrame({"ticket_id": [f"D{i}" for i in range(8)],
                           "serial": [None] * 4 + ["S1", "S2", None, "S3"],        # missing in the first chunk
                           "cause_codes": [[], ["MB"], [], [], ["HDD", "RAID"], [], ["MEM"], []],
                           "visits": pd.array([1, None, 2, 1, 1, 3, None, 1], dtype="Int64"),
                           "reported_at": pd.date_range("2009-01-01", periods=8, freq="D")})
-    clean_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
+    processed_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
     back = pd.read_parquet(tmp_path / "t.parquet")
     back["cause_codes"] = back["cause_codes"].map(list)
     pd.testing.assert_frame_equal(back, table)
@@ -403,15 +404,15 @@ def test_written_types_are_those_pyarrow_infers_from_every_row(tmp_path, monkeyp
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    import pipeline.clean as clean_module
+    import pipeline.processed as processed_module
 
-    monkeypatch.setattr(clean_module, "WRITE_CHUNK_ROWS", 3)
+    monkeypatch.setattr(processed_module, "WRITE_CHUNK_ROWS", 3)
     table = pd.DataFrame({"parts": [[]] * 5 + [["P1"]] + [[]] * 2,       # no item before row 6
                           "fee": [1, 2, 3, 4, 5, 6, 7, 8.5],              # ints, then a float
                           "none": [None] * 8,
                           "text": ["a"] * 7 + [None]})
     table["fee"] = table["fee"].astype(object)
-    clean_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
+    processed_module.write_table(table, tmp_path / "t.parquet", partitioned=partitioned, partition_rows=3)
     written = ds.dataset(tmp_path / "t.parquet").to_table()
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp_path / "expected.parquet")
     expected = pq.read_table(tmp_path / "expected.parquet")
@@ -440,7 +441,7 @@ def test_text_of_files_with_the_same_values_in_another_order_survives_combining(
 
 
 def test_combining_parts_keeps_every_value_whichever_way_the_categories_are_united():
-    from pipeline.clean import _combine_parts
+    from pipeline.clean.combine import combine_parts
 
     def parts():
         a = pd.DataFrame({"source_file": pd.Categorical(["a.csv"] * 3), "t": pd.Categorical(["x", "y", None]),
@@ -450,9 +451,9 @@ def test_combining_parts_keeps_every_value_whichever_way_the_categories_are_unit
         return a, b
     expected = {"source_file": ["a.csv"] * 3 + ["b.csv"] * 2, "t": ["x", "y", None, "y", "x"],
                 "n": [1, 2, 1, 2, 1], "v": [1.0, 2.0, 3.0, 4.0, 5.0]}
-    same = _combine_parts(list(parts()))                       # parts with the same columns: column by column
+    same = combine_parts(list(parts()))                       # parts with the same columns: column by column
     a, b = parts()
-    other = _combine_parts([a, b.drop(columns="v")])           # parts with other columns: pandas concat
+    other = combine_parts([a, b.drop(columns="v")])           # parts with other columns: pandas concat
     for combined in (same, other):
         got = {c: [None if pd.isna(v) else v for v in combined[c]] for c in combined.columns}
         want = {c: v if c != "v" or combined is same else [1.0, 2.0, 3.0, None, None] for c, v in expected.items()}

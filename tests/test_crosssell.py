@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import crosssell as cs
-from pipeline.clean import clean, write_processed, load_processed
+from pipeline.analyses.lifecycle import crosssell as cs
+from pipeline.clean import clean
+from pipeline.processed import write_processed, load_processed
 from pipeline.sample_data import write_sample
 
 

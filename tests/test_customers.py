@@ -1,6 +1,6 @@
 import pandas as pd
 
-from pipeline.customers import derived_id, name_key, normalise_tier, resolve_customers
+from pipeline.clean.customers import derived_id, name_key, normalise_tier, resolve_customers
 
 
 def test_name_key_ignores_script_width_space_and_legal_form():
@@ -93,7 +93,7 @@ def test_abbreviation_score_does_not_depend_on_name_order_or_hash_seed():
     import subprocess
     import sys
 
-    from pipeline.customers import abbreviation_of
+    from pipeline.clean.customers import abbreviation_of
 
     long_name, alias = "浙江省農村信用社聯合社", "浙江省農村信用聯社"
     forward = abbreviation_of("浙江農信", {name_key(long_name): "C1", name_key(alias): "C1"})
@@ -101,7 +101,7 @@ def test_abbreviation_score_does_not_depend_on_name_order_or_hash_seed():
     assert forward == backward
     assert forward[0] == "C1" and forward[3] == "abbreviation"
     assert forward[2] == round(100 * 4 / min(len(name_key(long_name)), len(name_key(alias))), 1)
-    code = ("import pandas as pd; from pipeline.customers import resolve_customers as r; "
+    code = ("import pandas as pd; from pipeline.clean.customers import resolve_customers as r; "
             "reg = pd.DataFrame({'customer_id': ['C1'], 'customer_name': ['浙江省農村信用社聯合社'], "
             "'aliases': [['浙江省農村信用聯社', '浙江省農信聯社']]}); "
             "print(r(reg, pd.Series(['浙江農信'])).to_json())")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.fastcsv import read_csv_arrow
-from pipeline.read import read_csv_text
+from pipeline.ingest.fastcsv import read_csv_arrow
+from pipeline.ingest.read import read_csv_text
 
 H = "Order No,Line,Order Date,Customer,Qty,Unit Price"
 ROWS = ["S1,1,2009-01-08,甲,2,1200.5", "S1,2,2009-01-08,甲,1,10", "S2,1,2009-01-09,乙銀行,1,10"]
@@ -98,7 +98,7 @@ def test_rows_and_rejects_keep_their_line_numbers(tmp_path):
 def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path, monkeypatch):
     # several of Arrow's parallel blocks (each encoded with its own dictionary), with broken records
     # scattered through them
-    monkeypatch.setattr("pipeline.fastcsv.BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr("pipeline.ingest.fastcsv.BLOCK_BYTES", 1 << 20)
     rows = [f"S{i},1,2009-01-{1 + i % 28:02d},客戶{i % 97},{i % 5},{i * 1.5}" for i in range(120_000)]
     for i in (7, 50_001, 119_998):
         rows[i] = rows[i].rsplit(",", 2)[0]
@@ -149,7 +149,7 @@ def test_a_declared_encoding_reads_the_same(tmp_path, declared):
 def test_line_breaks_are_counted_as_bytes_count_counts_them():
     import random
 
-    from pipeline.fastcsv import _line_breaks
+    from pipeline.ingest.fastcsv import line_breaks
 
     def expected(data):
         return data.count(b"\n"), data.count(b"\r") != data.count(b"\r\n")
@@ -159,5 +159,5 @@ def test_line_breaks_are_counted_as_bytes_count_counts_them():
     cases += [bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40))) for _ in range(2000)]
     for data in cases:
         for chunk in (1, 2, 3, 7, 1 << 24):      # small slices: a \r\n split across two of them
-            assert _line_breaks(data, chunk) == expected(data), (data, chunk)
-    assert _line_breaks(b"a\r\nb\r\n", 3) == (2, False) and _line_breaks(b"a\r\nb\rc\n", 3) == (2, True)
+            assert line_breaks(data, chunk) == expected(data), (data, chunk)
+    assert line_breaks(b"a\r\nb\r\n", 3) == (2, False) and line_breaks(b"a\r\nb\rc\n", 3) == (2, True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import findings
-from pipeline.findings import Metric
-from pipeline.period import parse_period
+from pipeline.analyses import findings
+from pipeline.analyses.findings import Metric
+from pipeline.analyses.period import parse_period
 
 LANGS = ("en", "zh-Hant", "zh-Hans")
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from pipeline import i18n
+from pipeline.report import i18n
 
 
 def test_chapter_labels():

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import lifecycle as lc
-from pipeline.clean import clean, load_processed, write_processed
+from pipeline.analyses.lifecycle import lifecycle as lc
+from pipeline.clean import clean
+from pipeline.processed import load_processed, write_processed
 from pipeline.sample_data import write_sample
 
 
@@ -99,7 +100,7 @@ def test_cohort_counts_agree_on_the_dense_and_the_sorting_paths(monkeypatch):
     import numpy as np
     import pandas as pd
 
-    from pipeline import lifecycle
+    from pipeline.analyses.lifecycle import lifecycle
 
     rng = np.random.default_rng(4)
     sales = pd.DataFrame({"customer_id": rng.integers(0, 300, 5000).astype(str),

@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.parse import (DateOptions, infer_date_order, normalise_service_level, parse_booleans, parse_dates,
-                            parse_numbers, split_list, split_type_model)
+from pipeline.clean.parse import DateOptions, infer_date_order, normalise_service_level, parse_booleans, parse_dates, parse_numbers, split_list, split_type_model
 
 
 def S(*values):
@@ -89,7 +88,7 @@ def test_booleans_and_lists():
 
 
 def test_fractional_seconds_and_parsing_on_distinct_values():
-    from pipeline.parse import DateOptions, parse_dates, parse_numbers
+    from pipeline.clean.parse import DateOptions, parse_dates, parse_numbers
 
     raw = pd.Series(["2012/10/09 14:50:17.000", "2012/10/09 14:50:17.000", "08/01/2009", "13/01/2009", ""] * 3)
     values, reasons = parse_dates(raw, DateOptions())

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import PipelineError
-from pipeline.period import latest_complete_quarter, parse_period
+from pipeline.analyses.period import latest_complete_quarter, parse_period
 
 
 def test_period_forms():
@@ -43,7 +43,7 @@ def test_latest_complete_quarter_as_of_the_run_date():
 def test_month_labels_match_strftime_with_missing_values_and_index_kept():
     import pandas as pd
 
-    from pipeline.period import month_labels
+    from pipeline.analyses.period import month_labels
 
     s = pd.Series(pd.to_datetime(["2009-01-31 23:59", "1969-12-31 10:00", None, "2024-02-29 00:00"]), index=[5, 6, 7, 8])
     out = month_labels(s)

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.clean import clean
 from pipeline.errors import InputError
-from pipeline.read import TRUNCATION_LIMITS, data_suffix
+from pipeline.ingest.read import TRUNCATION_LIMITS, data_suffix
 
 SALES = ("Order No,Line,Order Date,Customer,Qty,Unit Price\n"
          "S1,1,2009-01-08,甲,2,£1,200.50\n"

@@ -13,9 +13,9 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from pipeline import reportkit as rk
+from pipeline.report import reportkit as rk
 from pipeline.errors import PipelineError
-from pipeline.render import build_html, render_report
+from pipeline.report.render import build_html, render_report
 
 HAVE_POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts"))
 needs_poppler = pytest.mark.skipif(not HAVE_POPPLER, reason="poppler-utils not installed")
@@ -27,7 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-from pipeline import reportkit as rk
+from pipeline.report import reportkit as rk
 rk.setup(OUT_DIR, LANG)
 """
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline import reportkit as rk
+from pipeline.report import reportkit as rk
 from pipeline.errors import PipelineError
 
 HOSTILE = [

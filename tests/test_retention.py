@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import retention
-from pipeline.clean import clean, write_processed, load_processed
+from pipeline.analyses.lifecycle import retention
+from pipeline.clean import clean
+from pipeline.processed import write_processed, load_processed
 from pipeline.sample_data import write_sample
 
 N_CUSTOMERS = 800

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline import reviews
-from pipeline.period import parse_period
+from pipeline.report import reviews
+from pipeline.analyses.period import parse_period
 
 HOSTILE = r"<script>alert(1)</script> \input{/etc/passwd} & % $ # _ { } ~ ^"
 
@@ -116,7 +116,7 @@ pytestmark_slow = pytest.mark.slow
 
 @pytestmark_slow
 def test_exactly_the_due_customers_get_reviews(reviewed):
-    from pipeline.clean import load_processed
+    from pipeline.processed import load_processed
 
     data = load_processed(reviewed / "processed")
     q3 = parse_period("2009Q3")
@@ -137,8 +137,8 @@ def test_exactly_the_due_customers_get_reviews(reviewed):
 
 @pytestmark_slow
 def test_one_review_against_the_processed_data(reviewed):
-    from pipeline import sla
-    from pipeline.clean import load_processed
+    from pipeline.analyses.service import sla
+    from pipeline.processed import load_processed
 
     data = load_processed(reviewed / "processed")
     folder = reviewed / "reports" / "2009Q3" / "reviews"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pipeline import service
-from pipeline.sla import sla_flags, wilson_interval
+from pipeline.analyses.service import service
+from pipeline.analyses.service.sla import sla_flags, wilson_interval
 
 T = pd.Timestamp
 
@@ -355,7 +355,7 @@ def test_first_only_counts_the_primary_cause():
 
 
 def test_thesis_table_4_1_rows():
-    from pipeline.diagnosis import thesis_table_4_1
+    from pipeline.analyses.service.diagnosis import thesis_table_4_1
 
     d = frame([{"cause_codes": ["RAID_CARD"]}, {"cause_codes": ["MOTHERBOARD", "MEMORY"]}, {}],
               machine_model="Q7C", symptom_text="開機無顯", cause_text="x")
@@ -373,7 +373,7 @@ def test_list_cells_flatten_the_same_on_both_paths():
     # an item repeated within one cell counted once, missing cells and items skipped.
     import numpy as np
 
-    from pipeline.service import _long
+    from pipeline.analyses.service.service import _long
 
     lists = pd.DataFrame({"c": [["B", "A", "B"], None, [], np.array(["C", None, "A"], dtype=object), ["A"],
                                 float("nan")]})
@@ -385,7 +385,7 @@ def test_list_cells_flatten_the_same_on_both_paths():
 
 
 def test_cause_given_symptom_counts_on_a_worked_example():
-    from pipeline.service import cause_given_symptom
+    from pipeline.analyses.service.service import cause_given_symptom
 
     d = pd.DataFrame({"symptom_code": pd.Categorical(["S1", "S1", "S1", "S2", None, "UNMAPPED"]),
                       "cause_codes": [["C1", "C2"], ["C1"], ["C2", "C2"], ["C3"], ["C1"], ["C1"]]})
@@ -403,7 +403,7 @@ def test_cause_given_symptom_counts_on_a_worked_example():
 def test_cause_given_symptom_reads_arrow_list_columns_as_it_reads_lists(tmp_path):
     import pyarrow as pa
 
-    from pipeline.clean import read_processed_table
+    from pipeline.processed import read_processed_table
 
     d = pd.DataFrame({"symptom_code": ["HDD", "HDD", "BLUE", None, "HDD", "BLUE", "BLUE", "HDD", "HDD"],
                       "cause_codes": [["DISK"], ["DISK", "RAID", "DISK"], ["MEM"], ["DISK"], [], ["MEM", "MB"],

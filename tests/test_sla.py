@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.sla import (DEFAULT_TARGETS, business_hours_between, received_at, response_deadline, sla_compliance,
+from pipeline.analyses.service.sla import (DEFAULT_TARGETS, business_hours_between, received_at, response_deadline, sla_compliance,
                           sla_flags, wilson_interval)
 
 T = pd.Timestamp
@@ -176,20 +176,20 @@ def test_wilson_known_values():
 
 
 def test_one_wilson_implementation():
-    import pipeline.sla
-    import pipeline.stats
+    import pipeline.analyses.service.sla
+    import pipeline.analyses.stats
 
-    assert pipeline.sla.wilson_interval is pipeline.stats.wilson_interval
-    lo, hi = pipeline.stats.wilson_interval(81, 263)
+    assert pipeline.analyses.service.sla.wilson_interval is pipeline.analyses.stats.wilson_interval
+    lo, hi = pipeline.analyses.stats.wilson_interval(81, 263)
     assert isinstance(lo, float) and isinstance(hi, float)
     assert (lo, hi) == pytest.approx((0.2553, 0.3662), abs=5e-5)
-    lo, hi = pipeline.stats.wilson_interval(pd.Series([81, 0]), pd.Series([263, 0]))
+    lo, hi = pipeline.analyses.stats.wilson_interval(pd.Series([81, 0]), pd.Series([263, 0]))
     assert lo.shape == (2,) and np.isnan(hi[1])
-    assert all(np.isnan(pipeline.stats.wilson_interval(1, 0)))
+    assert all(np.isnan(pipeline.analyses.stats.wilson_interval(1, 0)))
 
 
 def test_sla_flags_take_arrow_backed_text_as_they_take_python_text(tmp_path):
-    from pipeline.clean import read_processed_table
+    from pipeline.processed import read_processed_table
 
     d = pd.DataFrame({"ticket_id": ["D1", "D2", "D3", "D4"],
                       "service_level": ["5x9", "7x24x4", "5x9", None],

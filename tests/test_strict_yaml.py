@@ -3,9 +3,9 @@
 import pytest
 import yaml
 
-from pipeline import strict_yaml
+from pipeline.runtime import strict_yaml
 from pipeline.clean import clean
-from pipeline.customers import load_overrides
+from pipeline.clean.customers import load_overrides
 from pipeline.errors import InputError
 
 

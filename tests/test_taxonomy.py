@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.taxonomy import UNMAPPED, load_taxonomy
+from pipeline.clean.taxonomy import UNMAPPED, load_taxonomy
 
 T = load_taxonomy()
 

@@ -17,9 +17,11 @@ import warnings
 import pandas as pd
 import pytest
 
-from pipeline import clv, segmentation, value
+from pipeline import clv
+from pipeline.analyses.value import segmentation
+from pipeline.analyses.value import customer_value as value
 from pipeline.clean import clean
-from pipeline.period import parse_period
+from pipeline.analyses.period import parse_period
 from pipeline.sample_data import write_sample
 
 

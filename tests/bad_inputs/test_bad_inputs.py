@@ -44,7 +44,7 @@ def test_wrong_declared_encoding_is_a_clear_error(tmp_path):
 
 
 def test_gbk_is_not_misread_as_big5(tmp_path):
-    from pipeline.i18n import to_simplified
+    from pipeline.runtime.text import to_simplified
     write(tmp_path, "dispatches.csv", to_simplified(HEADER + GOOD), encoding="gbk")
     result = clean(tmp_path, run_date=RUN_DATE)
     d = result.tables["dispatches"]

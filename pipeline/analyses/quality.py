@@ -1,0 +1,62 @@
+"""Data-quality summaries: what was read, kept, rejected and merged, and what no rule mapped."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.clean.taxonomy import UNMAPPED
+
+
+def accounting_table(manifest: dict) -> pd.DataFrame:
+    """One row per raw file: rows read = kept + rejected + duplicates (the manifest's promise)."""
+    rows = [{"file": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
+             "rows_kept": f["rows_kept"], "rows_rejected": f["rows_rejected"], "duplicates": f["duplicates"]}
+            for f in manifest["files"]]
+    table = pd.DataFrame(rows, columns=["file", "table", "sha256", "rows_read", "rows_kept", "rows_rejected",
+                                        "duplicates"])
+    table["balanced"] = table["rows_read"] == table["rows_kept"] + table["rows_rejected"] + table["duplicates"]
+    return table
+
+
+def reject_reasons(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows per table and reason code, most frequent first."""
+    if rejects.empty:
+        return pd.DataFrame(columns=["table", "reason_code", "rows"])
+    out = rejects.groupby(["table", "reason_code"]).size().rename("rows").reset_index()
+    return out.sort_values(["rows", "table", "reason_code"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def unmapped_texts(dispatches: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """Symptom and cause texts no taxonomy rule mapped, by frequency: the rules to add next."""
+    symptoms = dispatches.loc[dispatches["symptom_code"] == UNMAPPED, "symptom_text"]
+    causes = dispatches.loc[dispatches["cause_codes"].map(lambda c: UNMAPPED in list(c)), "cause_text"]
+    parts = [pd.DataFrame({"kind": kind, "text": texts}) for kind, texts in (("symptom", symptoms), ("cause", causes))]
+    both = pd.concat(parts, ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=["kind", "text", "dispatches"])
+    out = both.groupby(["kind", "text"]).size().rename("dispatches").reset_index()
+    return out.sort_values(["dispatches", "kind", "text"], ascending=[False, True, True]).head(top).reset_index(
+        drop=True)
+
+
+def customer_merges(customer_names: pd.DataFrame) -> pd.DataFrame:
+    """Names merged into another customer by fuzzy matching, as an abbreviation or by an override, with the score."""
+    merged = customer_names[customer_names["method"].isin(["fuzzy", "contained", "abbreviation", "override"])]
+    return merged[["name", "canonical_name", "customer_id", "method", "score"]].sort_values(
+        ["score", "name"], ascending=[True, True]).reset_index(drop=True)
+
+
+def mapping_coverage(dispatches: pd.DataFrame) -> dict:
+    """Shares of dispatches whose symptom / cause text a rule mapped (of those with any text)."""
+    sym = dispatches["symptom_code"].dropna()
+    causes = dispatches["cause_codes"][dispatches["cause_codes"].map(len) > 0]
+    return {"symptom_mapped": float((sym != UNMAPPED).mean()) if len(sym) else float("nan"),
+            "cause_mapped": float(causes.map(lambda c: UNMAPPED not in list(c)).mean()) if len(causes)
+            else float("nan")}
+
+
+def file_warnings(manifest: dict) -> pd.DataFrame:
+    """Warnings about whole files (a probably truncated export, formula cells without a value), one row each."""
+    rows = [{"file": f["path"], "code": w.get("code", ""), **{k: v for k, v in w.items() if k not in ("code",)}}
+            for f in manifest["files"] for w in f.get("warnings", []) if isinstance(w, dict)]
+    return pd.DataFrame(rows, columns=sorted({"file", "code", "message"} | {k for r in rows for k in r}))

@@ -1,0 +1,101 @@
+"""Which raw files are which tables: ``sources.yml`` when present, otherwise file names and headers."""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.contract import ALIASES, TABLES
+from pipeline.errors import InputError
+from pipeline.ingest.headers import table_from_filename
+from pipeline.ingest.read import RAW_SUFFIXES, data_suffix
+from pipeline.runtime import strict_yaml
+
+CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json"}
+KNOWN_OPTIONS = {"encoding", "date_format", "date_order", "roc_years", "sheet", "currency", "delimiter",
+                 "null_tokens", "return_prefixes", "event_log", "service_levels", "max_file_gib"}
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    name: str                                   # relative to the raw folder, POSIX separators
+    table: str
+    columns: dict = field(default_factory=dict)  # canonical -> header, from sources.yml
+    options: dict = field(default_factory=dict)
+
+
+def load_sources_config(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        try:
+            doc = strict_yaml.safe_load(fh) or {}
+        except strict_yaml.DuplicateKeyError as exc:
+            raise InputError(str(exc), file=path, row=exc.line) from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"is not valid YAML: {exc}", file=path) from None
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise InputError("must have a list under 'sources:' (see CONTRACT.md)", file=path)
+    for i, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or "path" not in entry or "table" not in entry:
+            raise InputError(f"entry {i} needs 'path' and 'table'", file=path)
+        if entry["table"] not in TABLES:
+            raise InputError(f"entry {i}: unknown table {entry['table']!r}; use one of {', '.join(TABLES)}", file=path)
+        unknown = set(entry.get("columns") or {}) - set(ALIASES[entry["table"]])
+        if unknown:
+            raise InputError(f"entry {i}: unknown columns {sorted(unknown)} for table {entry['table']!r}", file=path)
+        bad = set(entry.get("options") or {}) - KNOWN_OPTIONS
+        if bad:
+            raise InputError(f"entry {i}: unknown options {sorted(bad)}; known: {', '.join(sorted(KNOWN_OPTIONS))}",
+                             file=path)
+    return entries
+
+
+def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:
+    """The raw files to clean, in a stable order, each with its table, column map and options.
+
+    Without ``sources.yml`` every CSV/xlsx/Parquet file is taken and its table comes from its name;
+    with it, files it lists take its settings and the rest fall back to their names. A data file
+    whose table cannot be told is an error, not a silent skip.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InputError("raw folder does not exist", file=raw_dir)
+    sources_file = sources_file or next((raw_dir / n for n in ("sources.yml", "sources.yaml")
+                                         if (raw_dir / n).exists()), None)
+    entries = load_sources_config(sources_file) if sources_file else []
+    files = sorted(p for p in raw_dir.rglob("*") if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(raw_dir).parts))
+    out = []
+    for entry in entries:   # an absolute path (or glob) in sources.yml names files outside the raw folder
+        pattern = os.path.expanduser(str(entry["path"]))
+        if not os.path.isabs(pattern):
+            continue
+        matched = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+        if not matched:
+            raise InputError(f"sources.yml lists {entry['path']!r}, which matches no file", file=sources_file)
+        for path in matched:
+            out.append(Source(path=path, name=path.name, table=entry["table"],
+                              columns=dict(entry.get("columns") or {}), options=dict(entry.get("options") or {})))
+    for path in files:
+        name = path.relative_to(raw_dir).as_posix()
+        entry = next((e for e in entries if fnmatch.fnmatch(name, str(e["path"]))), None)
+        if entry is None:
+            if path.name in CONFIG_FILES or data_suffix(path)[0] not in RAW_SUFFIXES or data_suffix(path)[0] == ".txt":
+                continue
+            table = table_from_filename(path.name)
+            if table is None:
+                raise InputError("cannot tell which table this file is (dispatches, sales, customers, contracts) "
+                                 "from its name; list it in sources.yml", file=path)
+            out.append(Source(path=path, name=name, table=table))
+        else:
+            out.append(Source(path=path, name=name, table=entry["table"], columns=dict(entry.get("columns") or {}),
+                              options=dict(entry.get("options") or {})))
+    if not out:
+        raise InputError("holds no raw exports (CSV, .xlsx or Parquet)", file=raw_dir)
+    return out
