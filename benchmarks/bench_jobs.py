@@ -190,7 +190,7 @@ def cohort_duckdb(data, opts):
 # symptom × cause ---------------------------------------------------------------------------------
 
 def symptom_cause_pandas(data, opts):
-    from pipeline.analyses.service.service import cause_given_symptom
+    from pipeline.analyses.service import cause_given_symptom
 
     t = cause_given_symptom(_read(data, "symptom_cause"), keep_unseen=False)
     return t[["symptom_code", "cause_code", "dispatches"]]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report.charts import base as charts
-from pipeline.analyses.service.service import kaplan_meier
+from pipeline.analyses.service import kaplan_meier
 
 
 def _close(fig):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pipeline.analyses.service import service
+from pipeline.analyses import service
 from pipeline.analyses.service.sla import sla_flags, wilson_interval
 
 T = pd.Timestamp
@@ -355,7 +355,7 @@ def test_first_only_counts_the_primary_cause():
 
 
 def test_thesis_table_4_1_rows():
-    from pipeline.analyses.service.diagnosis import thesis_table_4_1
+    from pipeline.analyses.service import thesis_table_4_1
 
     d = frame([{"cause_codes": ["RAID_CARD"]}, {"cause_codes": ["MOTHERBOARD", "MEMORY"]}, {}],
               machine_model="Q7C", symptom_text="開機無顯", cause_text="x")
@@ -373,19 +373,19 @@ def test_list_cells_flatten_the_same_on_both_paths():
     # an item repeated within one cell counted once, missing cells and items skipped.
     import numpy as np
 
-    from pipeline.analyses.service.service import _long
+    from pipeline.analyses.service.common import long_items
 
     lists = pd.DataFrame({"c": [["B", "A", "B"], None, [], np.array(["C", None, "A"], dtype=object), ["A"],
                                 float("nan")]})
-    out = _long(lists, "c", "cause")
+    out = long_items(lists, "c", "cause")
     assert out.to_dict("list") == {"row": [0, 0, 3, 3, 4], "cause": ["B", "A", "C", "A", "A"]}
     mixed = pd.DataFrame({"c": ["AB", ["B", "A", "B"], [1, 2], None]})
-    out = _long(mixed, "c", "cause")
+    out = long_items(mixed, "c", "cause")
     assert out.to_dict("list") == {"row": [0, 1, 1, 2, 2], "cause": ["AB", "B", "A", "1", "2"]}
 
 
 def test_cause_given_symptom_counts_on_a_worked_example():
-    from pipeline.analyses.service.service import cause_given_symptom
+    from pipeline.analyses.service import cause_given_symptom
 
     d = pd.DataFrame({"symptom_code": pd.Categorical(["S1", "S1", "S1", "S2", None, "UNMAPPED"]),
                       "cause_codes": [["C1", "C2"], ["C1"], ["C2", "C2"], ["C3"], ["C1"], ["C1"]]})
@@ -425,7 +425,9 @@ def test_one_key_groups_are_numbered_as_groupby_numbers_them(as_category):
     d = pd.DataFrame({"symptom_code": ["HDD", None, "BLUE", "HDD", "MEM", None, "BLUE"]})
     if as_category:
         d = d.astype({"symptom_code": "category"})
-    codes, labels = service._group_codes(d, ["symptom_code"])
+    from pipeline.analyses.service.common import group_codes
+
+    codes, labels = group_codes(d, ["symptom_code"])
     grouped = d.groupby(["symptom_code"], dropna=False, observed=True, sort=True)
     assert codes.tolist() == grouped.ngroup().tolist() == [1, 3, 0, 1, 2, 3, 0]
     expected = grouped.size().index.to_frame(index=False)["symptom_code"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.analyses.service import service
+from pipeline.analyses import service
 from pipeline.analyses.service import sla
 from pipeline.clean import clean
 from pipeline.sample_data import write_sample
@@ -129,7 +129,7 @@ def test_sla_breaches_match_truth(sample):
 
 def test_thesis_table_rows_cleaned(sample):
     truth, d = sample
-    from pipeline.analyses.service.diagnosis import thesis_table_4_1
+    from pipeline.analyses.service import thesis_table_4_1
     table = thesis_table_4_1(d).set_index("ticket_id")
     assert len(table) == len(truth["thesis_table_4_1"])
     for row in truth["thesis_table_4_1"]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -30,3 +33,17 @@ def wilson_interval(successes, trials, confidence: float = 0.95):
     if scalar:
         return float(low), float(high)
     return low, high
+
+
+def rate_table(frame: pd.DataFrame, by: Sequence[str], flag: str, *, count: str, hits: str, rate: str,
+                confidence: float) -> pd.DataFrame:
+    """Decided rows per group, hits, rate and Wilson interval (NA flags excluded)."""
+    f = frame.loc[frame[flag].notna(), [*by, flag]].copy()
+    f[flag] = f[flag].astype(bool)
+    g = f.groupby(list(by), dropna=False, observed=True, sort=True)[flag]
+    out = pd.DataFrame({count: g.size(), hits: g.sum()}).reset_index()
+    out[count] = out[count].astype("int64")
+    out[hits] = out[hits].astype("int64")
+    out[rate] = out[hits] / out[count]
+    out["ci_low"], out["ci_high"] = wilson_interval(out[hits], out[count], confidence)
+    return out

@@ -52,7 +52,7 @@ def package_versions() -> dict[str, str]:
 
 def thesis_table_rows(dispatches) -> list[list[str]]:
     """The thesis's table 4-1 as cleaned, for its appendix (empty when the data does not hold it)."""
-    from pipeline.analyses.service.diagnosis import thesis_table_4_1
+    from pipeline.analyses.service import thesis_table_4_1
 
     table = thesis_table_4_1(dispatches)
     return [[str(r.reported_on), str(r.symptom_text or ""), str(r.symptom_code or ""), str(r.machine_type_model or ""),

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyses.period import month_labels
-from pipeline.analyses.stats import wilson_interval  # noqa: F401  (re-exported)
+from pipeline.analyses.stats import rate_table, wilson_interval  # noqa: F401  (re-exported)
 
 __all__ = [
     "DEFAULT_TARGETS", "business_hours_between", "received_at", "response_deadline", "sla_flags",
@@ -234,20 +234,6 @@ def sla_flags(dispatches: pd.DataFrame, *, as_of=None, holidays: Iterable = (),
 
 
 # --------------------------------------------------------------------------- compliance
-def _rate_table(frame: pd.DataFrame, by: Sequence[str], flag: str, *, count: str, hits: str, rate: str,
-                confidence: float) -> pd.DataFrame:
-    """Decided rows per group, hits, rate and Wilson interval (NA flags excluded)."""
-    f = frame.loc[frame[flag].notna(), [*by, flag]].copy()
-    f[flag] = f[flag].astype(bool)
-    g = f.groupby(list(by), dropna=False, observed=True, sort=True)[flag]
-    out = pd.DataFrame({count: g.size(), hits: g.sum()}).reset_index()
-    out[count] = out[count].astype("int64")
-    out[hits] = out[hits].astype("int64")
-    out[rate] = out[hits] / out[count]
-    out["ci_low"], out["ci_high"] = wilson_interval(out[hits], out[count], confidence)
-    return out
-
-
 def sla_compliance(flags: pd.DataFrame, by: str | Sequence[str] = "service_level", confidence: float = 0.95,
                    *, customers: pd.DataFrame | None = None, total: bool = False) -> pd.DataFrame:
     """Breach rate per group with a Wilson score interval (``sla_compliance.csv``).
@@ -271,13 +257,13 @@ def sla_compliance(flags: pd.DataFrame, by: str | Sequence[str] = "service_level
     missing = [c for c in by if c not in f]
     if missing:
         raise KeyError(f"sla_compliance: flags have no column(s) {missing}")
-    out = _rate_table(f, by, "breached", count="dispatches", hits="breaches", rate="breach_rate",
+    out = rate_table(f, by, "breached", count="dispatches", hits="breaches", rate="breach_rate",
                       confidence=confidence)
     und = f[f["breached"].isna()].groupby(by, dropna=False, observed=True).size().rename("undecided")
     out = out.merge(und.reset_index(), on=by, how="outer")
     if total:
         everything = f.assign(**{c: "all" for c in by})
-        tot = _rate_table(everything, by, "breached", count="dispatches", hits="breaches",
+        tot = rate_table(everything, by, "breached", count="dispatches", hits="breaches",
                           rate="breach_rate", confidence=confidence)
         tot["undecided"] = int(f["breached"].isna().sum())
         out = pd.concat([out, tot], ignore_index=True)

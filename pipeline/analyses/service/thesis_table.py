@@ -1,4 +1,4 @@
-"""Chapter-4 helpers beside :mod:`pipeline.service`: the thesis's own table 4-1, cleaned.
+"""The thesis's own table 4-1 of dispatches, as cleaned.
 
 The sample (and a user who keeps the thesis's rows) ships table 4-1 of the thesis as the raw
 export ``dispatches_thesis_table_4_1.csv``; after cleaning, its rows are ordinary dispatches
