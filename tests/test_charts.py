@@ -48,8 +48,8 @@ def test_confusion_heatmap_wraps_long_labels():
 def test_error_bars_are_never_negative():
     import numpy as np
 
-    from pipeline.report.charts.base import _error_bars, rate_with_interval
-    below, above = _error_bars([0.0, 0.5], [1e-17, 0.4], [0.2, 0.6])
+    from pipeline.report.charts.base import error_bars, rate_with_interval
+    below, above = error_bars([0.0, 0.5], [1e-17, 0.4], [0.2, 0.6])
     assert (below >= 0).all() and (above >= 0).all()
     assert np.allclose(below, [0.0, 0.1]) and np.allclose(above, [0.2, 0.1])
     rate_with_interval(["a"], [0.0], [1e-17], [0.3], xlabel="x")   # raised ValueError before

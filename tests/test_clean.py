@@ -371,7 +371,7 @@ def test_deduplication_compares_keys_not_just_their_hashes():
     rows = pd.DataFrame({"ticket_id": ["D1", "D2", "D1"], "closed_at": pd.to_datetime(["2009-01-01"] * 3),
                          "visits": [1, 1, 2], "source_file": "d.csv", "source_row": [2, 3, 4],
                          "_raw_hash": np.array([1, 2, 3], dtype=np.uint64),
-                         "key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
+                         "_key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
     kept, counts, rejects = deduplicate("dispatches", rows)
     assert list(kept["ticket_id"]) == ["D2"] and counts == {}
     assert list(zip(rejects["source_row"], rejects["reason_code"])) == [(2, "conflicting_duplicate"),

@@ -19,7 +19,7 @@ def test_simplified_is_derived_and_references_survive_formatting():
 
 
 def test_every_message_has_english_and_traditional_and_the_same_fields():
-    catalogue = i18n._catalogue()
+    catalogue = i18n.catalogue()
     for key, entry in catalogue.items():
         assert "en" in entry and "zh-Hant" in entry, key
         if key == "doc.chapter_label":   # English numbers chapters 3, Chinese 三

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.clean.reasons import REJECT_COLUMNS
+from pipeline.contract import REJECT_COLUMNS
 from pipeline.errors import PipelineError
 
 

@@ -8,22 +8,15 @@ import pandas as pd
 from pipeline.clean.columns import (
     distinct_text,
 )
-from pipeline.clean.reasons import REASONS, REJECT_COLUMNS
+from pipeline.contract import KEYS, LIST_COLUMNS, REJECT_COLUMNS, REJECT_REASONS, UPDATE_STAMP
 from pipeline.runtime.frames import take_columns
 from pipeline.runtime.text import normalise_key, normalise_text
-
-KEYS = {"dispatches": ["ticket_id"], "sales": ["order_id", "line_no"], "contracts": ["contract_id"],
-        "customers": []}
-UPDATE_STAMP = {"dispatches": ["closed_at", "arrived_at", "reported_at"], "contracts": ["end_date"]}
-
-
-LIST_COLUMNS = ("cause_codes", "parts_sent", "parts_used", "aliases")
 
 
 def _content_hash(frame: pd.DataFrame) -> np.ndarray:
     # service_level_text is the level as written: two spellings of one level are the same content
     cols = [c for c in frame.columns
-            if c not in ("source_file", "source_row", "_raw_hash", "key_hash", "service_level_text")]
+            if c not in ("source_file", "source_row", "_raw_hash", "_key_hash", "service_level_text")]
     part = frame[cols].copy()
     for c in cols:   # lists (cause codes, parts) are not hashable: join them; the rest hashes as it is
         if c in LIST_COLUMNS or (part[c].dtype == object and part[c].map(type).eq(list).any()):
@@ -94,7 +87,7 @@ def find_duplicates(table: str, kept: pd.DataFrame):
         keys = []   # without line numbers an invoice's lines share its id: only exact copies are duplicates
     rejects = []
     if keys:
-        key_hash = kept["key_hash"].to_numpy() if keys == KEYS[table] and "key_hash" in kept else \
+        key_hash = kept["_key_hash"].to_numpy() if keys == KEYS[table] and "_key_hash" in kept else \
             pd.util.hash_pandas_object(kept[keys], index=False).to_numpy()
         # Rows of the same raw content have the same key, so exact copies are among the rows whose key
         # hash repeats: one pass over all the hashes instead of two (a second each at ten million)
@@ -125,7 +118,7 @@ def find_duplicates(table: str, kept: pd.DataFrame):
                 rejects.append({"table": table, "source_file": row.source_file, "source_row": row.source_row,
                                 "reason_code": code,
                                 "reason": f"{'/'.join(keys)} {'/'.join(str(getattr(row, k)) for k in keys)!r}: "
-                                          f"{REASONS[code]}", "raw": ""})
+                                          f"{REJECT_REASONS[code]}", "raw": ""})
             alive[lose.index.to_numpy()] = False
             # rejected, not duplicates: counted in the rejects, so out of the duplicate count below
             superseded = np.zeros(len(kept), dtype=bool)

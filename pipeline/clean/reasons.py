@@ -5,27 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-REASONS = {
-    "malformed_row": "the record's field count does not match the header",
-    "missing_id": "the row's identifier is empty",
-    "missing_customer": "neither customer name nor customer id is given",
-    "bad_date": "a date that no known format reads",
-    "ambiguous_date": "a day/month order the file does not settle (08/01/2009); declare options.date_order",
-    "future_date": "a date after the run date",
-    "implausible_date": "a date before 1990",
-    "missing_date": "a required date is empty",
-    "closed_before_reported": "the ticket is closed before it was reported",
-    "arrived_before_reported": "the engineer arrived before the ticket was reported",
-    "end_before_start": "the contract ends before it starts",
-    "bad_number": "a number that cannot be read",
-    "missing_amount": "neither amount nor quantity and unit price are given",
-    "total_row": "a total row of the export, not data",
-    "bad_boolean": "a yes/no value that cannot be read",
-    "conflicting_duplicate": "the same id with different content, and no later version to prefer",
-    "superseded": "an earlier version of a record that appears again with later updates",
-}
-
-REJECT_COLUMNS = ["table", "source_file", "source_row", "reason_code", "reason", "raw"]
+from pipeline.contract import REJECT_REASONS
 
 
 class RowReasons:
@@ -50,7 +30,7 @@ class RowReasons:
         if code not in self._names:
             self._names.append(code)
         self._code[mask] = self._names.index(code)
-        detail = REASONS.get(code, code)
+        detail = REJECT_REASONS.get(code, code)
         if values is not None:
             hit = values.iloc[np.flatnonzero(mask)]
             self._text[mask] = [f"column {column!r}: {detail}: {v!r}" for v in hit]

@@ -35,8 +35,10 @@ from pipeline.clean.parse import (
     split_list,
     split_type_model,
 )
-from pipeline.clean.reasons import REJECT_COLUMNS, RowReasons
+from pipeline.clean.reasons import RowReasons
 from pipeline.clean.taxonomy import Taxonomy, map_causes, map_parts, map_symptoms
+from pipeline.contract import REJECT_COLUMNS
+from pipeline.contract.options import DEFAULT_NULL_TOKENS, DEFAULT_RETURN_PREFIXES
 from pipeline.ingest.read import RawTable
 from pipeline.ingest.sources import Source
 from pipeline.runtime.frames import column_values
@@ -44,7 +46,6 @@ from pipeline.runtime.text import normalise_key, normalise_text
 
 TOTAL_MARKERS = {"合計", "合计", "總計", "总计", "小計", "小计", "total", "grand total", "subtotal", "sum"}
 
-DEFAULT_NULL_TOKENS = ("NULL", "null", "N/A", "n/a", "#N/A")
 PRODUCT_LINES_FILE = Path(__file__).with_name("data") / "product_lines.csv"
 
 
@@ -276,7 +277,7 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     if source.table == "dispatches":
         out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"))
     elif source.table == "sales":
-        prefixes = source.options.get("return_prefixes", ("C", "R"))
+        prefixes = source.options.get("return_prefixes", DEFAULT_RETURN_PREFIXES)
         if isinstance(prefixes, str):
             prefixes = [prefixes]
         out, r = clean_sales_rows(frame, options, run_date, prefixes, currency=source.options.get("currency"))
@@ -299,7 +300,7 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     columns["source_file"] = pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), categories=[raw.name])
     columns["source_row"] = out.index.to_numpy(dtype=np.int64)[keep]
     columns["_raw_hash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()[keep]
-    columns["key_hash"] = key_hash(frame, source.table)[keep]
+    columns["_key_hash"] = key_hash(frame, source.table)[keep]
     kept = pd.DataFrame(columns, index=pd.RangeIndex(len(keep)), copy=False)
     return kept, pd.concat([d for d in (physical, rejects) if len(d)], ignore_index=True) if (
         len(physical) or len(rejects)) else pd.DataFrame(columns=REJECT_COLUMNS)

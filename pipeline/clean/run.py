@@ -33,7 +33,7 @@ from pipeline.clean.order import sorted_order
 from pipeline.clean.resolve import resolve_all
 from pipeline.clean.tasks import ReadAhead, read_and_clean_here, read_and_clean_on_worker
 from pipeline.clean.taxonomy import load_taxonomy
-from pipeline.contract import EXTRA_COLUMNS, PROCESSED_COLUMNS
+from pipeline.contract import EXTRA_COLUMNS, PROCESSED_COLUMNS, SORT_ORDER
 from pipeline.ingest.read import MAX_FILE_GIB, check_size
 from pipeline.ingest.sources import discover
 from pipeline.runtime.atomic import sha256_file
@@ -217,8 +217,7 @@ def _resolve_and_sort(tables, raw_dir):
     resolution = resolve_all(tables, load_overrides(raw_dir))
     for table in ("dispatches", "sales", "contracts"):
         t = tables[table]
-        sort = {"dispatches": ["reported_at", "ticket_id"], "sales": ["order_date", "order_id", "line_no"],
-                "contracts": ["start_date", "contract_id"]}[table]
+        sort = SORT_ORDER[table]
         columns = PROCESSED_COLUMNS[table] + [c for c in EXTRA_COLUMNS[table] if c in t]
         if not len(t):
             tables[table] = t.reindex(columns=columns)

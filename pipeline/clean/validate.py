@@ -1,5 +1,9 @@
 """Schemas of the processed tables, checked with pandera before anything is written.
 
+The schemas are derived from the contract (:mod:`pipeline.contract`): each declared column's kind
+and constraints (not null, non-empty, unique, accepted values, length, minimum) become its checks,
+and each table's ``later_than`` pairs become row checks.
+
 The cleaner rejects bad rows, so a failure here is a bug in the cleaner (or a change to it), not
 bad input: every failure of every table is collected (``lazy=True``) and raised as one
 :class:`PipelineError` that lists them, each with the column, the check, how many rows fail and a
@@ -16,11 +20,8 @@ try:  # pandera >= 0.24 keeps the pandas API under pandera.pandas
 except ImportError:  # pragma: no cover - older pandera
     import pandera as pa
 
+from pipeline.contract import INPUT_TABLES, REJECTS, Column, Table
 from pipeline.errors import PipelineError
-
-SERVICE_LEVELS = ["5x9", "7x24x8", "7x24x4"]
-TIERS = ["VIP", "large", "SMB"]
-TABLES = ["dispatches", "sales", "customers", "contracts"]
 
 
 def _is_datetime(series: pd.Series) -> bool:
@@ -46,6 +47,7 @@ def _missing(v) -> bool:
 
 
 def nonempty_text(s: pd.Series) -> pd.Series:
+    """Each cell is non-empty text (a missing cell is not)."""
     categorical = isinstance(s.dtype, pd.CategoricalDtype)
     if pd.api.types.infer_dtype(s.cat.categories if categorical else s, skipna=False) == "string":
         if not categorical:
@@ -55,29 +57,36 @@ def nonempty_text(s: pd.Series) -> pd.Series:
     return _judged_per_value(s, lambda v: isinstance(v, str) and v != "")
 
 
-def _text(**kw) -> pa.Column:
-    nullable = kw.pop("nullable", False)
-    # ignore_na: a non-nullable column has no missing values to set aside, and setting them aside
-    # copies the column (seconds at ten million rows)
-    return pa.Column(None, checks=[pa.Check(nonempty_text, element_wise=False, error="non-empty text",
-                                            ignore_na=nullable)], nullable=nullable, **kw)
-
-
-def _date(nullable: bool) -> pa.Column:
-    return pa.Column(None, checks=[pa.Check(_is_datetime, error="datetime64 column")], nullable=nullable)
-
-
 def has_length(s: pd.Series, n: int) -> pd.Series:
+    """Each cell is text of exactly ``n`` characters (judged once per distinct value)."""
     return _judged_per_value(s, lambda v: isinstance(v, str) and len(v) == n)
 
 
-def _length(n: int) -> pa.Column:
-    return pa.Column(None, checks=[pa.Check(lambda s: has_length(s, n), error=f"text of {n} characters")],
-                     nullable=True)
+def _is_list_column(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: isinstance(v, list))
 
 
-def _source() -> dict:
-    return {"source_file": _text(), "source_row": pa.Column(None, checks=[pa.Check.ge(1)], nullable=False)}
+def column_schema(column: Column) -> pa.Column:
+    """The pandera column for a declared column: its kind's check and its constraints."""
+    checks = []
+    if column.kind == "datetime":
+        checks.append(pa.Check(_is_datetime, error="datetime64 column"))
+    if column.must_not_be_empty:
+        # ignore_na: a non-nullable column has no missing values to set aside, and setting them aside
+        # copies the column (seconds at ten million rows)
+        checks.append(pa.Check(nonempty_text, element_wise=False, error="non-empty text", ignore_na=column.nullable))
+    if column.length is not None:
+        n = column.length
+        checks.append(pa.Check(lambda s: has_length(s, n), error=f"text of {n} characters"))
+    if column.values is not None:
+        checks.append(pa.Check.isin(list(column.values)))
+    if column.minimum is not None:
+        checks.append(pa.Check.ge(column.minimum))
+    if column.kind == "list":
+        checks.append(pa.Check(_is_list_column, error="a list of codes"))
+    dtype = float if column.kind == "number" else bool if column.kind == "boolean" and not column.nullable else None
+    return pa.Column(dtype, checks=checks, nullable=column.nullable, unique=column.unique,
+                     required=not column.extra)
 
 
 def _after(later: str, earlier: str):
@@ -85,31 +94,13 @@ def _after(later: str, earlier: str):
                     error=f"{later} >= {earlier}")
 
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "dispatches": pa.DataFrameSchema({
-        "ticket_id": _text(unique=True), "customer_id": _text(), "reported_at": _date(False),
-        "arrived_at": _date(True), "closed_at": _date(True),
-        "service_level": pa.Column(None, checks=[pa.Check.isin(SERVICE_LEVELS)], nullable=True),
-        "machine_type": _length(4), "machine_model": _length(3),
-        "cause_codes": pa.Column(None, checks=[pa.Check(lambda s: s.map(lambda v: isinstance(v, list)),
-                                                        error="a list of codes")]),
-        "visits": pa.Column(None, checks=[pa.Check.ge(0)], nullable=True),
-        **_source()}, checks=[_after("closed_at", "reported_at"), _after("arrived_at", "reported_at")]),
-    "sales": pa.DataFrameSchema({
-        "order_id": _text(), "customer_id": _text(), "order_date": _date(False),
-        "amount": pa.Column(float, nullable=False), "is_return": pa.Column(bool), **_source()}),
-    "customers": pa.DataFrameSchema({
-        "customer_id": _text(unique=True), "customer_name": _text(),
-        "tier": pa.Column(None, checks=[pa.Check.isin(TIERS)], nullable=True)}),
-    "contracts": pa.DataFrameSchema({
-        "contract_id": _text(unique=True), "customer_id": _text(), "start_date": _date(False),
-        "end_date": _date(False), "annual_fee": pa.Column(None, checks=[pa.Check.ge(0)], nullable=True),
-        **_source()}, checks=[_after("end_date", "start_date")]),
-    "rejects": pa.DataFrameSchema({
-        "table": pa.Column(None, checks=[pa.Check.isin(TABLES)]), "source_file": _text(),
-        "source_row": pa.Column(None, checks=[pa.Check.ge(1)]), "reason_code": _text(),
-        "reason": pa.Column(None), "raw": pa.Column(None)}),
-}
+def table_schema(table: Table) -> pa.DataFrameSchema:
+    """The pandera schema of a declared table."""
+    return pa.DataFrameSchema({c.name: column_schema(c) for c in table.columns if c.processed},
+                              checks=[_after(later, earlier) for later, earlier in table.later_than])
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {name: table_schema(t) for name, t in {**INPUT_TABLES, "rejects": REJECTS}.items()}
 
 
 def _where(table: pd.DataFrame, index) -> str:

@@ -11,14 +11,13 @@ from pathlib import Path
 import yaml
 
 from pipeline.contract import ALIASES, TABLES
+from pipeline.contract.options import KNOWN_OPTIONS
 from pipeline.errors import InputError
 from pipeline.ingest.headers import table_from_filename
 from pipeline.ingest.read import RAW_SUFFIXES, data_suffix
 from pipeline.runtime import strict_yaml
 
 CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json"}
-KNOWN_OPTIONS = {"encoding", "date_format", "date_order", "roc_years", "sheet", "currency", "delimiter",
-                 "null_tokens", "return_prefixes", "event_log", "service_levels", "max_file_gib"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def load_sources_config(path: Path) -> list[dict]:
             raise InputError(f"is not valid YAML: {exc}", file=path) from None
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
-        raise InputError("must have a list under 'sources:' (see CONTRACT.md)", file=path)
+        raise InputError("must have a list under 'sources:' (see docs/contract.md)", file=path)
     for i, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or "path" not in entry or "table" not in entry:
             raise InputError(f"entry {i} needs 'path' and 'table'", file=path)

@@ -30,7 +30,7 @@ def check_language(lang: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _catalogue() -> dict[str, dict[str, str]]:
+def catalogue() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(_CATALOGUE_DIR.glob("messages*.yml")):
         with open(path, encoding="utf-8") as fh:
@@ -43,7 +43,7 @@ def _catalogue() -> dict[str, dict[str, str]]:
 
 def message(key: str, lang: str) -> str:
     """The raw template of ``key`` in ``lang`` (KeyError names the missing key)."""
-    entry = _catalogue().get(key)
+    entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"message {key!r} is not in the catalogue (pipeline/messages*.yml)")
     if lang in entry:

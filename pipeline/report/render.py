@@ -261,7 +261,7 @@ def _labels(lang: str) -> dict[str, str]:
 def _catalogue_keys(prefix: str) -> list[str]:
     from pipeline.report import i18n
 
-    return [k for k in i18n._catalogue() if k.startswith(prefix)]
+    return [k for k in i18n.catalogue() if k.startswith(prefix)]
 
 
 def references(lang: str) -> list[str]:
@@ -270,12 +270,17 @@ def references(lang: str) -> list[str]:
 
 
 def data_dictionary(lang: str) -> list[dict[str, Any]]:
-    """The data dictionary: ``dd.<table>.<column>`` messages grouped by table, in catalogue order."""
-    tables: dict[str, list[tuple[str, str]]] = {}
-    for key in _catalogue_keys("dd."):
-        _, table, column = key.split(".", 2)
-        tables.setdefault(table, []).append((column, t(key, lang)))
-    return [{"table": name, "columns": cols} for name, cols in tables.items()]
+    """The data dictionary: the processed columns of the four tables and their descriptions, from the
+    contract (:mod:`pipeline.contract`), in its order."""
+    from pipeline.contract import INPUT_TABLES
+
+    out = []
+    for name, table in INPUT_TABLES.items():
+        columns = [(c.name, c.description.in_language(lang)) for c in table.columns
+                   if c.processed and c.description is not None]
+        if columns:
+            out.append({"table": name, "columns": columns})
+    return out
 
 
 def appendices(lang: str, *, dictionary: bool, thesis_table: bool = False) -> list[dict[str, str]]:

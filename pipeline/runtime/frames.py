@@ -18,7 +18,7 @@ def take_columns(frame: pd.DataFrame, rows: np.ndarray, columns: list[str] | Non
     emptying ``frame`` as it goes, so that a table and its copy are not both whole in memory (each
     text column, a categorical, is freed as soon as it is copied)."""
     if columns is None:
-        columns = [c for c in frame.columns if c not in ("_raw_hash", "key_hash")]
+        columns = [c for c in frame.columns if c not in ("_raw_hash", "_key_hash")]
     out = {}
     for c in columns:
         out[c] = column_values(frame[c]).take(rows)

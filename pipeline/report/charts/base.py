@@ -14,14 +14,15 @@ PALETTE = sns.color_palette("deep")
 WIDTH = 6.4          # inches: the text width of an A4 page with the report's margins
 
 
-def _error_bars(value, low, high):
+def error_bars(value, low, high):
     """Distances below and above each point for ``errorbar``: never negative (an interval computed
     in another scale, or rounded, may sit a hair past its point), NaN where the interval is unknown."""
     value, low, high = (np.asarray(a, dtype=float) for a in (value, low, high))
     return [np.clip(value - low, 0, None), np.clip(high - value, 0, None)]
 
 
-def _fig(height: float = 3.4):
+def new_figure(height: float = 3.4):
+    """A figure of the report's text width and ``height`` inches, with the house axes (no top or right spine)."""
     fig, ax = plt.subplots(figsize=(WIDTH, height))
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
@@ -30,7 +31,7 @@ def _fig(height: float = 3.4):
 def horizontal_bars(labels, values, *, xlabel: str, value_format: str = "{:,.0f}", height: float | None = None):
     """One horizontal bar per label, largest on top, the value written at the bar's end."""
     labels, values = list(labels), np.asarray(values, dtype=float)
-    fig, ax = _fig(height or max(2.0, 0.35 * len(labels) + 1))
+    fig, ax = new_figure(height or max(2.0, 0.35 * len(labels) + 1))
     y = np.arange(len(labels))[::-1]
     ax.barh(y, values, color=PALETTE[0])
     ax.set_yticks(y, labels)
@@ -45,10 +46,10 @@ def horizontal_bars(labels, values, *, xlabel: str, value_format: str = "{:,.0f}
 def rate_with_interval(labels, rate, low, high, *, xlabel: str, reference: float | None = None):
     """Rates (0–1) as points with their confidence intervals, one row per group."""
     labels = list(labels)
-    fig, ax = _fig(max(2.0, 0.45 * len(labels) + 1))
+    fig, ax = new_figure(max(2.0, 0.45 * len(labels) + 1))
     y = np.arange(len(labels))[::-1]
     rate, low, high = (np.asarray(a, dtype=float) for a in (rate, low, high))
-    ax.errorbar(rate, y, xerr=_error_bars(rate, low, high), fmt="o", color=PALETTE[3], capsize=4)
+    ax.errorbar(rate, y, xerr=error_bars(rate, low, high), fmt="o", color=PALETTE[3], capsize=4)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -72,7 +73,7 @@ def stacked_shares(table: pd.DataFrame, *, row: str, column: str, value: str, xl
     wide = wide[keep]
     wide = wide.div(wide.sum(axis=1), axis=0)
     wide = wide.loc[wide.index[::-1]]
-    fig, ax = _fig(max(2.4, 0.42 * len(wide) + 1.4))
+    fig, ax = new_figure(max(2.4, 0.42 * len(wide) + 1.4))
     left = np.zeros(len(wide))
     colours = sns.color_palette("tab10", len(keep))
     for i, col in enumerate(keep):
@@ -90,7 +91,7 @@ def stacked_shares(table: pd.DataFrame, *, row: str, column: str, value: str, xl
 
 
 def lorenz(curve: pd.DataFrame, *, xlabel: str, ylabel: str, equality_label: str):
-    fig, ax = _fig(3.6)
+    fig, ax = new_figure(3.6)
     ax.plot(curve["customer_share"], curve["value_share"], color=PALETTE[0], lw=2)
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8, label=equality_label)
     ax.set_xlabel(xlabel)
@@ -114,7 +115,7 @@ def heatmap(wide: pd.DataFrame, *, xlabel: str, ylabel: str, fmt: str = ".0%"):
 
 
 def columns_over_time(frame: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str):
-    fig, ax = _fig(3.0)
+    fig, ax = new_figure(3.0)
     ax.bar(frame[x].astype(str), frame[y], color=PALETTE[2])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -127,7 +128,7 @@ def line_with_band(x, rate, low, high, *, xlabel: str, ylabel: str, reference: f
     """A rate (0–1) over time as a line with its confidence band (e.g. monthly breach rate)."""
     x = [str(v) for v in x]
     rate, low, high = (np.asarray(a, dtype=float) for a in (rate, low, high))
-    fig, ax = _fig(3.0)
+    fig, ax = new_figure(3.0)
     pos = np.arange(len(x))
     ax.fill_between(pos, low, high, color=PALETTE[3], alpha=0.18, lw=0)
     ax.plot(pos, rate, marker="o", ms=3.5, color=PALETTE[3], lw=1.6)
@@ -150,7 +151,7 @@ def survival_curves(curves: dict, *, xlabel: str, ylabel: str, legend_title: str
     ``curves``: legend label → a frame with ``time``, ``survival``, ``ci_low``, ``ci_high`` (a
     :func:`pipeline.service.kaplan_meier` table). Each curve starts at (0, 1).
     """
-    fig, ax = _fig(3.4)
+    fig, ax = new_figure(3.4)
     colours = sns.color_palette("deep", max(1, len(curves)))
     for (name, tab), colour in zip(curves.items(), colours):
         t = np.concatenate([[0.0], tab["time"].to_numpy(dtype=float)])
@@ -180,7 +181,7 @@ def pareto(labels, values, *, ylabel: str, cumulative_label: str, value_format: 
     labels, values = [labels[i] for i in order], values[order]
     total = values.sum()
     cum = np.cumsum(values) / total if total > 0 else np.zeros_like(values)
-    fig, ax = _fig(3.2)
+    fig, ax = new_figure(3.2)
     pos = np.arange(len(labels))
     ax.bar(pos, values, color=PALETTE[0])
     for p, v in zip(pos, values):
@@ -205,7 +206,7 @@ def histogram(values, *, xlabel: str, ylabel: str, bins=20, clip: float | None =
     v = v[np.isfinite(v)]
     if clip is not None:
         v = np.minimum(v, clip)
-    fig, ax = _fig(2.8)
+    fig, ax = new_figure(2.8)
     ax.hist(v, bins=bins, color=PALETTE[1], edgecolor="white")
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)

@@ -7,13 +7,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline.report.charts.base import PALETTE, WIDTH, _error_bars, _fig
+from pipeline.report.charts.base import PALETTE, WIDTH, error_bars, new_figure
 
 
 def curves(frame: pd.DataFrame, x: str, y: str, group: str, *, xlabel: str, ylabel: str, percent: bool = True,
            max_groups: int = 12, legend_title: str | None = None):
     """One line per ``group`` (the last ``max_groups`` groups in sorted order)."""
-    fig, ax = _fig(3.4)
+    fig, ax = new_figure(3.4)
     groups = sorted(frame[group].unique())[-max_groups:]
     cmap = plt.get_cmap("viridis", max(len(groups), 2))
     for i, g in enumerate(groups):
@@ -31,7 +31,7 @@ def curves(frame: pd.DataFrame, x: str, y: str, group: str, *, xlabel: str, ylab
 
 def survival_step(km: pd.DataFrame, *, xlabel: str, ylabel: str):
     """A Kaplan–Meier curve with its pointwise interval (columns time, survival, ci_low, ci_high)."""
-    fig, ax = _fig(3.2)
+    fig, ax = new_figure(3.2)
     t = np.concatenate([[0.0], km["time"].to_numpy(float)])
     s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
     lo = np.concatenate([[1.0], km["ci_low"].to_numpy(float)])
@@ -49,12 +49,12 @@ def survival_step(km: pd.DataFrame, *, xlabel: str, ylabel: str):
 def forest(labels, ratio, low, high, *, xlabel: str):
     """Odds (or hazard) ratios with intervals on a log axis, a line at 1."""
     labels = list(labels)
-    fig, ax = _fig(max(2.2, 0.36 * len(labels) + 1))
+    fig, ax = new_figure(max(2.2, 0.36 * len(labels) + 1))
     y = np.arange(len(labels))[::-1]
     ratio, low, high = (np.asarray(a, dtype=float) for a in (ratio, low, high))
     # intervals beyond 1/1000–1000 are drawn to the edge (a term the data hardly identify)
     ratio, low, high = (np.clip(np.nan_to_num(a, nan=1.0), 1e-3, 1e3) for a in (ratio, low, high))
-    ax.errorbar(ratio, y, xerr=_error_bars(ratio, low, high), fmt="o", color=PALETTE[3], capsize=3, ms=4)
+    ax.errorbar(ratio, y, xerr=error_bars(ratio, low, high), fmt="o", color=PALETTE[3], capsize=3, ms=4)
     ax.axvline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xlim(min(low.min(), 1.0) / 1.3, max(high.max(), 1.0) * 1.3)
     ax.set_xscale("log")
@@ -67,7 +67,7 @@ def forest(labels, ratio, low, high, *, xlabel: str):
 
 def calibration_plot(cal: pd.DataFrame, *, xlabel: str, ylabel: str):
     """Observed against predicted rate per bin, with the diagonal."""
-    fig, ax = _fig(3.4)
+    fig, ax = new_figure(3.4)
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
     ax.scatter(cal["predicted"], cal["observed"], s=8 + cal["contracts"] / cal["contracts"].max() * 40,
                color=PALETTE[0])
@@ -86,10 +86,10 @@ def rates_beside_reference(labels, rate, low, high, reference, *, xlabel: str, d
                            reference_label: str):
     """Observed rates with intervals (dots) beside reference figures (open diamonds), one row per group."""
     labels = list(labels)
-    fig, ax = _fig(max(2.2, 0.5 * len(labels) + 1.2))
+    fig, ax = new_figure(max(2.2, 0.5 * len(labels) + 1.2))
     y = np.arange(len(labels))[::-1]
     rate, low, high, ref = (np.asarray(a, dtype=float) for a in (rate, low, high, reference))
-    ax.errorbar(rate, y, xerr=_error_bars(rate, low, high), fmt="o", color=PALETTE[0], capsize=3, label=data_label)
+    ax.errorbar(rate, y, xerr=error_bars(rate, low, high), fmt="o", color=PALETTE[0], capsize=3, label=data_label)
     ok = ~np.isnan(ref)
     ax.scatter(ref[ok], y[ok], marker="D", facecolors="none", edgecolors=PALETTE[3], s=40, label=reference_label)
     ax.set_yticks(y, labels)
@@ -104,7 +104,7 @@ def rates_beside_reference(labels, rate, low, high, reference, *, xlabel: str, d
 def observed_and_projected(observed: pd.Series, projected: pd.Series, *, xlabel: str, ylabel: str,
                            observed_label: str, projected_label: str):
     """Observed counts (dots) and a model's projection (line) over t."""
-    fig, ax = _fig(3.0)
+    fig, ax = new_figure(3.0)
     ax.plot(projected.index, projected.values, color=PALETTE[0], lw=1.5, label=projected_label)
     ax.scatter(observed.index, observed.values, color=PALETTE[3], zorder=3, label=observed_label)
     ax.set_xlabel(xlabel)
@@ -118,7 +118,7 @@ def observed_and_projected(observed: pd.Series, projected: pd.Series, *, xlabel:
 
 def potential_vs_history(ranking: pd.DataFrame, *, xlabel: str, ylabel: str, rising_label: str, other_label: str):
     """Each customer's historical value against potential value (log axes); rising customers highlighted."""
-    fig, ax = _fig(3.6)
+    fig, ax = new_figure(3.6)
     r = ranking[(ranking["historical_value"] > 0) & (ranking["potential_value"] > 0)]
     rest, rising = r[~r["rising"]], r[r["rising"]]
     if len(rest):

@@ -9,14 +9,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline.report.charts.base import PALETTE, WIDTH, _fig  # noqa: E402
+from pipeline.report.charts.base import PALETTE, WIDTH, new_figure  # noqa: E402
 
 
 def holdout(comparison: pd.DataFrame, *, xlabel: str, ylabel: str, actual_label: str, predicted_label: str):
     """Mean holdout repeat purchases by calibration frequency: actual against predicted (FHL 2005, fig. 4)."""
     c = comparison.drop(index="all", errors="ignore")
     c = c[c["customers"] > 0]
-    fig, ax = _fig(3.0)
+    fig, ax = new_figure(3.0)
     x = np.arange(len(c))
     ax.plot(x, c["actual_mean"], marker="o", color=PALETTE[0], label=actual_label)
     ax.plot(x, c["predicted_mean"], marker="s", linestyle="--", color=PALETTE[3], label=predicted_label)
@@ -57,7 +57,7 @@ def value_grid(grid: pd.DataFrame, *, row_labels: dict, col_labels: dict, cell_l
 def survival_projection(years, observed, projected, *, xlabel: str, ylabel: str, observed_label: str,
                         projected_label: str):
     """Share of a first-contract cohort still under contract by contract year, observed and sBG-projected."""
-    fig, ax = _fig(3.0)
+    fig, ax = new_figure(3.0)
     ax.plot(range(len(observed)), observed, marker="o", color=PALETTE[0], label=observed_label)
     ax.plot(years, projected, linestyle="--", color=PALETTE[3], label=projected_label)
     ax.set_ylim(0, 1.05)

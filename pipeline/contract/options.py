@@ -1,0 +1,51 @@
+"""The ``options:`` a sources.yml entry may give, each with its meaning and an example.
+
+A new option is declared here (the docs and the check for unknown options follow from it) and read
+where it takes effect: the readers in :mod:`pipeline.ingest` or the row cleaners in
+:mod:`pipeline.clean.rows`.
+"""
+
+from __future__ import annotations
+
+from pipeline.contract.model import Option
+
+# Cells whose trimmed text is one of these are empty unless a source says otherwise. Matched exactly:
+# ``NA`` is a name, not a null.
+DEFAULT_NULL_TOKENS = ("NULL", "null", "N/A", "n/a", "#N/A")
+# Order ids starting with these mark a return line (besides a negative quantity or amount).
+DEFAULT_RETURN_PREFIXES = ("C", "R")
+
+OPTIONS = (
+    Option("encoding", "The text encoding of a CSV export, when it is neither UTF-8 (with or without BOM) nor "
+                       "UTF-16 nor detected as GB18030 / Big5.", "encoding: gb18030"),
+    Option("delimiter", "The field separator of a CSV export (default: sniffed among , tab ; |).",
+           'delimiter: ";"'),
+    Option("sheet", "Which sheet of an .xlsx workbook to read: its name or its position from 0 (default: the "
+                    "first).", "sheet: Orders"),
+    Option("date_format", "An explicit strptime format for the file's dates, which wins over inference.",
+           'date_format: "%d/%m/%Y %H:%M"'),
+    Option("date_order", "DMY or MDY: how to read a/b/YYYY dates when the file does not settle it (08/01/2009). "
+                         "By default the order is inferred per file, and a file where both readings are possible "
+                         "is rejected row by row as ambiguous_date.", "date_order: DMY"),
+    Option("roc_years", "Read 98/01/08 as year 98 of the Republic of China calendar (2009).", "roc_years: true",
+           default="false"),
+    Option("null_tokens", "Cell texts that mean empty: a list for every column, or per canonical column (the key "
+                          "'*' for the rest).", 'null_tokens: {"*": [NULL, "-"], serial: ["N/A"]}',
+           default=", ".join(DEFAULT_NULL_TOKENS)),
+    Option("currency", "The currency of a sales export that has no currency column.", "currency: CNY",
+           tables=("sales",)),
+    Option("return_prefixes", "Order-id prefixes that mark a return line, as well as a negative quantity or "
+                              "amount.", "return_prefixes: [C]", default=", ".join(DEFAULT_RETURN_PREFIXES),
+           tables=("sales",)),
+    Option("service_levels", "How this export writes its service levels, mapped onto 5x9, 7x24x8 and 7x24x4.",
+           'service_levels: {"Value 2": 7x24x4, "Value 3": 7x24x8}', tables=("dispatches",)),
+    Option("event_log", "The file is an event log (one row per ticket event), folded into one dispatch per "
+                        "ticket: case, activity and timestamp columns, optionally resource, and the activities "
+                        "that mean reported, arrived and closed.",
+           "event_log: {case: Case ID, activity: Activity, timestamp: Complete Timestamp, resource: Resource, "
+           "closed: [Closed]}", tables=("dispatches",)),
+    Option("max_file_gib", "Files above this size are refused rather than read whole into memory.",
+           "max_file_gib: 4", default="1"),
+)
+
+KNOWN_OPTIONS = frozenset(o.name for o in OPTIONS)
