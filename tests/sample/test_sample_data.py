@@ -11,8 +11,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from pipeline import sample_data
-from pipeline.sample_data import sla_deadline, write_sample
+from pipeline.sample import DEFAULT_SEED, SALES_HEADERS, sla_deadline, write_sample
 
 N = 60
 EXPECTED_FILES = {
@@ -102,7 +101,7 @@ def test_xlsx_layout(sample):
     ws = wb["Sales"]
     assert ws["A1"].value == "Sales export 2007-2009"
     assert all(c.value is None for c in ws[2])
-    assert [c.value for c in ws[3]] == sample_data.SALES_HEADERS
+    assert [c.value for c in ws[3]] == SALES_HEADERS
     first = ws["C4"]
     assert first.is_date and first.data_type == "d" and "yy" in first.number_format
     last = list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0]
@@ -126,7 +125,7 @@ def test_truth_keys_and_probabilities(sample):
                 "engineers", "branch", "machines"):
         assert key in truth, key
     params = truth["params"]
-    assert params["customers"] == N and params["seed"] == sample_data.DEFAULT_SEED
+    assert params["customers"] == N and params["seed"] == DEFAULT_SEED
     assert set(params["bgnbd"]) == {"r", "alpha", "a", "b"}
     assert set(params["gamma_gamma"]) == {"p", "q", "gamma"}
     assert params["time_unit"] == "week"
