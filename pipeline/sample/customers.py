@@ -32,7 +32,7 @@ def make_customers(rng: np.random.Generator, n: int, t2s: TraditionalToSimplifie
     keys = [name_key(x) for x in names]
     used_simplified = {t2s(x) for x in names}
     perm = {ind: [pools[ind][int(j)] for j in rng.permutation(len(pools[ind]))] for ind in INDUSTRIES}
-    pos = {ind: 0 for ind in INDUSTRIES}
+    pos = dict.fromkeys(INDUSTRIES, 0)
 
     def take(ind: str) -> str | None:
         pool = perm[ind]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def plant_quirks(rng, rows: list[list], n_dups: int, corruptions: list[tuple[str, callable, callable]],
-                 first_row: int) -> tuple[list[list], dict]:
-    """Insert exact duplicates and corrupt rows; return the rows and the quirk record.
+                 first_row: int) -> tuple[list[list], dict, dict[int, int]]:
+    """Insert exact duplicates and corrupt rows; return the rows, the quirk record and, per index into
+    ``rows``, the row number where that row ends up.
 
     ``corruptions``: (reason, eligible(i) -> bool, corrupt(row) -> row). Row numbers count from
     ``first_row`` (the spreadsheet row of the first data row).

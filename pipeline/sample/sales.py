@@ -86,7 +86,7 @@ _PRODUCT_BY_ID = {p[0]: p for p in PRODUCTS}
 def _order_lines(rng, c, z: float, discount: float, anchor_category: str | None = None) -> list[dict]:
     """1-4 lines whose amounts sum to the transaction value ``z`` (to the cent)."""
     weights = []
-    for pid, _name, cat, price in PRODUCTS:
+    for _pid, _name, cat, price in PRODUCTS:
         net = price * (1.0 - discount)
         if net > 1.3 * z and not (anchor_category and cat == anchor_category and price == min(
                 p[3] for p in PRODUCTS if p[2] == anchor_category)):
@@ -252,12 +252,12 @@ def write_sales_workbook(rng: np.random.Generator, out: Path, orders: list[dict]
         row[8] = "two"
         return row
 
-    def eligible_qty(i):
-        return srows[i][8] == 2
+    # "two" goes where the quantity is 2, so the cell still reads true; without a 2, any positive quantity
+    has_two = any(r[8] == 2 for r in srows)
 
-    if not any(r[8] == 2 for r in srows):
-        def eligible_qty(i):  # noqa: F811
-            return srows[i][8] > 0
+    def eligible_qty(i):
+        return srows[i][8] == 2 if has_two else srows[i][8] > 0
+
     final, record, _row_of = plant_quirks(rng, srows, 2, [("bad_number", eligible_qty, bad_qty)], first_row=4)
     total = round(sum(r[11] for r in final if isinstance(r[11], (int, float))), 2)
     final.append(["合計", None, None, None, None, None, None, None, None, None, None, total, None, None])

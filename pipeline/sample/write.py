@@ -5,7 +5,7 @@ The order of the calls is the order of the random draws: changing it changes eve
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,6 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
     sales_rng = np.random.default_rng([int(seed), 1])
     t2s = TraditionalToSimplified()
     n_weeks = ((end_d - start_d).days + 1) / 7.0
-    end_dt = datetime.combine(end_d, time(23, 59))
 
     custs = make_customers(rng, n, t2s)
     simulate_customer_base(rng, custs, n_weeks)
@@ -77,7 +76,6 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
 
     # names as written, per customer
     written: dict[str, set[str]] = {c["customer_id"]: set() for c in custs}
-    by_id = {c["customer_id"]: c for c in custs}
 
     dispatch_truth, files_quirks = write_dispatch_files(rng, out, custs, tickets, t2s, written, end_d.year)
     files_quirks[FILE_SALES] = write_sales_workbook(rng, out, orders, written, start_d, end_d)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 from datetime import datetime
 
@@ -135,7 +134,7 @@ def test_truth_keys_and_probabilities(sample):
         assert abs(sum(dist.values()) - 1.0) < 1e-9, symptom
         assert set(dist) <= set(truth["cause_parts"])
     assert len(truth["customers"]) == N
-    for cid, c in truth["customers"].items():
+    for c in truth["customers"].values():
         assert c["name"] in c["variants"]
         assert c["value_type"] in {"laggard", "calculating", "nostalgic", "practical", "value_seeking", "status",
                                    "avant_garde", "far_sighted", "perfectionist"}
@@ -212,7 +211,7 @@ def test_names_and_scripts(sample):
     out, truth = sample
     dt = truth["dispatch_truth"]
     names_2009 = {r[4] for r in _rows(out / "dispatches_2009.csv", "gb18030")[1:] if len(r) > 4}
-    for tid, t in dt.items():
+    for t in dt.values():
         if t["source_file"] == "dispatches_2009.csv" and t["reject_reason"] != "missing_customer":
             assert t["customer_name_written"] in names_2009
             assert t["customer_name_written"] in truth["customers"][t["customer_id"]]["variants"]
