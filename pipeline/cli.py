@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     if args.command == "sample-data":
-        from pipeline.sample_data import write_sample
+        from pipeline.sample import write_sample
 
         truth = write_sample(Path(args.out), seed=args.seed, customers=args.customers,
                              sla_breach_effect=args.sla_breach_effect)

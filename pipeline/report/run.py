@@ -211,7 +211,7 @@ def prepare(raw_dir: Path, processed_dir: Path, *, period: str = "", start: str 
         if not sample_if_empty:
             raise PipelineError(f"{raw_dir}: no raw exports (CSV, .xlsx, Parquet); put your exports there or run "
                                 f"`python -m pipeline sample-data --out {raw_dir}`")
-        from pipeline.sample_data import write_sample
+        from pipeline.sample import write_sample
 
         write_sample(raw_dir)
     run_date = dt.date.fromisoformat(str(run_date)) if run_date else dt.date.today()

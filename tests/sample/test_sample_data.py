@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 from datetime import datetime
 
 import openpyxl
 import pytest
 
-from pipeline import sample_data
-from pipeline.sample_data import sla_deadline, write_sample
+from pipeline.sample import DEFAULT_SEED, SALES_HEADERS, sla_deadline, write_sample
 
 N = 60
 EXPECTED_FILES = {
@@ -102,7 +100,7 @@ def test_xlsx_layout(sample):
     ws = wb["Sales"]
     assert ws["A1"].value == "Sales export 2007-2009"
     assert all(c.value is None for c in ws[2])
-    assert [c.value for c in ws[3]] == sample_data.SALES_HEADERS
+    assert [c.value for c in ws[3]] == SALES_HEADERS
     first = ws["C4"]
     assert first.is_date and first.data_type == "d" and "yy" in first.number_format
     last = list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0]
@@ -126,7 +124,7 @@ def test_truth_keys_and_probabilities(sample):
                 "engineers", "branch", "machines"):
         assert key in truth, key
     params = truth["params"]
-    assert params["customers"] == N and params["seed"] == sample_data.DEFAULT_SEED
+    assert params["customers"] == N and params["seed"] == DEFAULT_SEED
     assert set(params["bgnbd"]) == {"r", "alpha", "a", "b"}
     assert set(params["gamma_gamma"]) == {"p", "q", "gamma"}
     assert params["time_unit"] == "week"
@@ -136,7 +134,7 @@ def test_truth_keys_and_probabilities(sample):
         assert abs(sum(dist.values()) - 1.0) < 1e-9, symptom
         assert set(dist) <= set(truth["cause_parts"])
     assert len(truth["customers"]) == N
-    for cid, c in truth["customers"].items():
+    for c in truth["customers"].values():
         assert c["name"] in c["variants"]
         assert c["value_type"] in {"laggard", "calculating", "nostalgic", "practical", "value_seeking", "status",
                                    "avant_garde", "far_sighted", "perfectionist"}
@@ -213,7 +211,7 @@ def test_names_and_scripts(sample):
     out, truth = sample
     dt = truth["dispatch_truth"]
     names_2009 = {r[4] for r in _rows(out / "dispatches_2009.csv", "gb18030")[1:] if len(r) > 4}
-    for tid, t in dt.items():
+    for t in dt.values():
         if t["source_file"] == "dispatches_2009.csv" and t["reject_reason"] != "missing_customer":
             assert t["customer_name_written"] in names_2009
             assert t["customer_name_written"] in truth["customers"][t["customer_id"]]["variants"]
