@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_clean.py                                   # 1,000,000 + 200,000
     .venv/bin/python benchmarks/bench_clean.py --sales 100000 --dispatches 20000  # quick run
 
-The raw files are made from the seeded sample (``pipeline.sample_data``): its rows, in all their
+The raw files are made from the seeded sample (``pipeline.sample``): its rows, in all their
 written forms (Traditional/Simplified, dotted and slashed dates, ``5*9``/``7x24x4``, two causes in a
 cell, planted bad rows), are drawn at random with fresh ids until the wanted size, and written to a
 temporary folder as the sample writes them (dispatches UTF-8 with BOM; sales as CSV). Timings:
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 def _templates(seed: int, customers: int, work: Path):
     import openpyxl
 
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     sample = work / "sample"
     write_sample(sample, seed=seed, customers=customers)

@@ -6,7 +6,7 @@
 Two kinds of data, both under ``OUT/<sales>_<dispatches>/``:
 
 * ``raw/`` — raw exports for the ``clean`` job: rows of the seeded sample
-  (:mod:`pipeline.sample_data`) in all their written forms (Traditional/Simplified, dotted and
+  (:mod:`pipeline.sample`) in all their written forms (Traditional/Simplified, dotted and
   slashed dates, ``5*9``/``7x24x4``, two causes in a cell, planted bad rows), drawn at random with
   fresh ids (``benchmarks/bench_clean.py``'s generator), as CSV, plus the same files as Parquet
   (all columns text) in ``raw_parquet/``.

@@ -243,7 +243,7 @@ def test_a_large_file_is_cleaned_in_its_own_process_with_the_same_result(tmp_pat
     # ISOLATE_BYTES = 0 and Arrow declining every file: each goes through the child-process path
     # that large files only the slow readers can read take
     import pipeline.clean.tasks as clean_module
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     raw = tmp_path / "raw"
     write_sample(raw, customers=40, seed=5)
@@ -270,7 +270,7 @@ def test_large_files_are_read_one_ahead_on_a_thread_with_the_same_result(tmp_pat
     import threading
 
     import pipeline.clean.tasks as clean_module
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     raw = tmp_path / "raw"
     write_sample(raw, customers=40, seed=5)

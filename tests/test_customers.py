@@ -60,7 +60,7 @@ def test_sample_customer_variants_all_resolve_to_their_customer(tmp_path):
     import json
 
     from pipeline.clean import clean
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     write_sample(tmp_path, customers=60)
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))

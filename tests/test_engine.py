@@ -21,7 +21,7 @@ ACCOUNTING = ("path", "table", "sha256", "rows_read", "rows_kept", "rows_rejecte
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     root = tmp_path_factory.mktemp("engines")
     raw = root / "raw"

@@ -118,7 +118,7 @@ def test_a_large_export_is_read_by_arrow_with_the_same_result(tmp_path, monkeypa
 
 
 def test_the_sample_exports_read_the_same_both_ways(tmp_path):
-    from pipeline.sample_data import write_sample
+    from pipeline.sample import write_sample
 
     write_sample(tmp_path, customers=60, seed=3)
     taken = 0

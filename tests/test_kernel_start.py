@@ -5,7 +5,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from pipeline.report import run as report
+from pipeline.report import notebooks as report
 from pipeline.errors import PipelineError
 
 NOTEBOOK = report.NOTEBOOK_DIR / "01_data_quality.ipynb"

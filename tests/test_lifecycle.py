@@ -10,7 +10,7 @@ import pytest
 from pipeline.analyses.lifecycle import lifecycle as lc
 from pipeline.clean import clean
 from pipeline.processed import load_processed, write_processed
-from pipeline.sample_data import write_sample
+from pipeline.sample import write_sample
 
 
 def _sales(rows):

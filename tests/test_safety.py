@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.report.run import NOTEBOOK_DIR, validate_parameters
+from pipeline.report.notebooks import NOTEBOOK_DIR, validate_parameters
 from pipeline.errors import PipelineError
 
 RUN_DATE = "2026-11-29"

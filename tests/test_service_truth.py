@@ -12,7 +12,7 @@ import pytest
 from pipeline.analyses import service
 from pipeline.analyses.service import sla
 from pipeline.clean import clean
-from pipeline.sample_data import write_sample
+from pipeline.sample import write_sample
 
 MIN_DISPATCHES = 30          # "enough data" for a symptom
 MAJOR_SHARE = 0.10           # a major symptom: at least 10% of the dispatches

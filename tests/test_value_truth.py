@@ -22,7 +22,7 @@ from pipeline.analyses.value import segmentation
 from pipeline.analyses.value import customer_value as value
 from pipeline.clean import clean
 from pipeline.analyses.period import parse_period
-from pipeline.sample_data import write_sample
+from pipeline.sample import write_sample
 
 
 @pytest.fixture(scope="module")

@@ -272,7 +272,8 @@ def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start:
     """Clean, then render one review per due customer into ``reports_dir/<period>/reviews``."""
     from pipeline import __version__
     from pipeline.report.render import render_report
-    from pipeline.report.run import NOTEBOOK_DIR, execute_all, prepare
+    from pipeline.report.notebooks import NOTEBOOK_DIR, execute_all
+    from pipeline.report.run import prepare
     from pipeline.runtime.atomic import atomic_dir
 
     raw_dir, processed_dir, reports_dir = Path(raw_dir), Path(processed_dir), Path(reports_dir)

@@ -90,13 +90,3 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
                         planted=planted, thesis_truth=thesis_truth, t2s=t2s)
     write_truth(out, truth)
     return truth
-
-
-def main_args(args) -> int:
-    """CLI helper: ``args`` has ``out``, ``seed`` and ``customers`` (argparse.Namespace)."""
-    truth = write_sample(args.out, seed=getattr(args, "seed", DEFAULT_SEED) or DEFAULT_SEED,
-                         customers=getattr(args, "customers", 300) or 300)
-    s = truth["summary"]
-    print(f"wrote sample data to {args.out}: {s['customers']} customers, {s['dispatches']} dispatches, "
-          f"{s['orders']} orders, {s['contracts']} contracts")
-    return 0

@@ -1,0 +1,48 @@
+"""How numbers and tables are shown in the report: translated column headers, intervals, tier order.
+
+The chapters compute in numbers and format only when they show a table; these helpers are that
+formatting, shared so that every chapter writes an interval or a header the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import pandas as pd
+
+from pipeline.contract import TIERS
+
+# The customer tiers from the most to the least valuable: tables by tier are shown in this order.
+TIER_ORDER = {tier: rank for rank, tier in enumerate(TIERS)}
+
+
+def translated_headers(frame: pd.DataFrame, t: Callable[..., str], prefixes: Sequence[str] = ("col",)) -> pd.DataFrame:
+    """``frame`` with each column ``c`` renamed to the first message ``<prefix>.c`` the catalogue has.
+
+    A column no prefix translates raises ``KeyError`` naming the missing message: a table's header is
+    never left in English in a Chinese report by accident.
+    """
+    def name(column) -> str:
+        for prefix in prefixes:
+            try:
+                return t(f"{prefix}.{column}")
+            except KeyError:
+                continue
+        raise KeyError(f"no message {' or '.join(f'{p}.{column}' for p in prefixes)} for the column header {column!r}")
+
+    return frame.rename(columns={c: name(c) for c in frame.columns})
+
+
+def interval_texts(low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
+    """Each interval as ``"low–high"``, both ends in ``fmt``."""
+    return [f"{fmt(a)}–{fmt(b)}" for a, b in zip(low, high)]
+
+
+def values_with_intervals(value: Iterable, low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
+    """Each value with its interval, as ``"value (low–high)"``."""
+    return [f"{fmt(v)} ({fmt(a)}–{fmt(b)})" for v, a, b in zip(value, low, high)]
+
+
+def in_tier_order(frame: pd.DataFrame, column: str = "tier") -> pd.DataFrame:
+    """Rows in tier order (VIP, large, SMB), any other tier after them, stably."""
+    return frame.sort_values(column, key=lambda s: s.map(TIER_ORDER).fillna(len(TIER_ORDER)), kind="stable")
