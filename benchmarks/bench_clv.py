@@ -6,9 +6,10 @@
 
 Customers are simulated from BG/NBD (CDNOW-like parameters r=0.243, alpha=4.414, a=0.793, b=2.426,
 time in weeks) with first purchases spread over the first 12 weeks and a 39-week observation window;
-times are kept at day resolution (recency and T = whole days / 7), as rfm_summary produces them.  Spend per transaction is Gamma-Gamma (p=6.25, q=3.74, v=15.44), rounded
-to cents.  Both libraries get the same per-customer arrays; ours aggregates them to distinct rows
-internally, lifetimes is called the way its documentation shows (one row per customer).
+times are kept at day resolution (recency and T = whole days / 7), as rfm_summary produces them.  Spend per
+transaction is Gamma-Gamma (p=6.25, q=3.74, v=15.44), rounded to cents.  Both libraries get the same
+per-customer arrays; ours aggregates them to distinct rows internally, lifetimes is called the way its
+documentation shows (one row per customer).
 """
 
 from __future__ import annotations

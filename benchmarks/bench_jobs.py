@@ -338,9 +338,9 @@ def clv_lifetimes(data, opts, summary=None):
 # clean ------------------------------------------------------------------------------------------------
 
 def clean_pandas(data, opts, engine="pandas"):
-    from pipeline.clean import clean
-
     import tempfile
+
+    from pipeline.clean import clean
 
     # with a fresh cache folder, as `make report` runs it (processed/.cache): each file's part goes to
     # disk as it is cleaned; write_processed copies the parts from there (the child removes it after)
@@ -720,7 +720,8 @@ def print_table(rows: list[dict]) -> None:
             from pipeline.runtime.progress import format_stages
             print("\nclean on pandas, per stage:\n" + format_stages(r["stages"]))
             if r.get("pandas_write_s"):
-                print(f"then write_processed: {r['pandas_write_s']:.2f} s (not in the seconds above; in the peak memory)")
+                print(f"then write_processed: {r['pandas_write_s']:.2f} s "
+                      "(not in the seconds above; in the peak memory)")
             if r.get("duckdb_kept"):
                 print(f"rows kept: pandas {r.get('pandas_kept')}, DuckDB {r['duckdb_kept']} (DuckDB's SQL checks less, "
                       f"so keeps rows the pipeline rejects)")

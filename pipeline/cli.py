@@ -1,4 +1,4 @@
-"""``python -m pipeline``: sample-data, clean, report, reviews.
+"""``python -m pipeline``: sample-data, clean, report, reviews, docs.
 
 Errors the user can act on print one line naming the file, row and column where that applies;
 a traceback appears only with ``--debug``.
@@ -58,18 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="planted log-odds effect of one SLA breach on contract renewal (0 = none)")
 
     p = sub.add_parser("clean", parents=[common], help="clean raw exports into processed Parquet tables and a manifest")
-    p.add_argument("--raw", default="data/raw")
-    p.add_argument("--out", default="data/processed")
-    p.add_argument("--sources", default=None)
+    p.add_argument("--raw", default="data/raw", help="folder of raw exports (never modified)")
+    p.add_argument("--out", default="data/processed", help="folder for the processed tables")
+    p.add_argument("--sources", default=None, help="sources.yml (default: RAW/sources.yml when present)")
     _engine_args(p)
-    p.add_argument("--run-date", default=None)
+    p.add_argument("--run-date", default=None, help="the run date (YYYY-MM-DD); dates after it are rejected")
 
-    p = sub.add_parser("report", parents=[common], help="clean what changed, run the chapter notebooks and render HTML and PDF")
+    p = sub.add_parser("report", parents=[common],
+                       help="clean what changed, run the chapter notebooks and render HTML and PDF")
     _period_args(p)
-    p = sub.add_parser("reviews", parents=[common], help="per-customer service reviews for the customers due in the period")
+    p = sub.add_parser("reviews", parents=[common],
+                       help="per-customer service reviews for the customers due in the period")
     _period_args(p)
     p.add_argument("--frequent", type=float, default=3, metavar="N",
                    help="dispatches per quarter from which a customer is reviewed every quarter (default 3)")
+    p = sub.add_parser("docs", parents=[common], help="write docs/contract.md and docs/api.md from the code")
+    p.add_argument("--out", default="docs", help="folder to write into")
     return parser
 
 
@@ -80,6 +84,12 @@ def _run(args) -> int:
         truth = write_sample(Path(args.out), seed=args.seed, customers=args.customers,
                              sla_breach_effect=args.sla_breach_effect)
         print(f"sample exports for {len(truth.get('customers', {}))} customers written to {args.out}")
+        return 0
+    if args.command == "docs":
+        from pipeline.contract.reference import write_docs
+
+        for path in write_docs(Path(args.out)):
+            print(f"wrote {path}")
         return 0
     if args.command == "clean":
         from pipeline.clean import clean
@@ -99,7 +109,8 @@ def _run(args) -> int:
         m = result.manifest
         read = sum(f["rows_read"] for f in m["files"])
         print(f"cleaned {len(m['files'])} files, {read} rows in {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{k} {v}" for k, v in m["tables"].items()) + f"; rejects {len(result.rejects)} -> {args.out}")
+              + ", ".join(f"{k} {v}" for k, v in m["tables"].items())
+              + f"; rejects {len(result.rejects)} -> {args.out}")
         return 0
     if args.command == "report":
         from pipeline.report.run import run_report

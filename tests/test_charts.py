@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline.report.charts import base as charts
 from pipeline.analyses.service import kaplan_meier
+from pipeline.report.charts import base as charts
 
 
 def _close(fig):

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 from pipeline.clean import clean
-from pipeline.processed import load_processed, write_processed
 from pipeline.errors import InputError
+from pipeline.processed import load_processed, write_processed
 from tests.conftest import write_csv
 
 HEADER_HANT = "派單號,報修時間,到場時間,完成時間,客戶名稱,服務級別,機型,故障現象,故障原因,上門次數\n"
@@ -164,8 +164,8 @@ def test_machine_type_maps_to_product_line(tmp_path):
 
 
 def test_schema_failures_are_collected_into_one_error():
-    from pipeline.errors import PipelineError
     from pipeline.clean.validate import validate_tables, validation_failures
+    from pipeline.errors import PipelineError
 
     dispatches = pd.DataFrame({
         "ticket_id": ["D1", "D1", ""], "customer_id": ["C1", "C1", "C1"],
@@ -352,7 +352,8 @@ def test_sales_duplicates_across_files_by_order_and_line(tmp_path):
                                                  "S1,2,2009-01-08,甲,1,10\n"
                                                  "S2,1,2009-01-09,乙,1,10\n")
     write_csv(tmp_path / "sales_b.csv", header + "S1,1,2009-01-08,甲,2,10\n"       # exact copy of a's row 2
-                                                 "Ｓ1,2,2009/1/8,甲,1,10.00\n"     # same key and content, written otherwise
+                                                 # same key and content, written otherwise
+                                                 "Ｓ1,2,2009/1/8,甲,1,10.00\n"
                                                  "S2,1,2009-01-09,乙,5,10\n"       # same key, other content: a conflict
                                                  "S3,1,2009-01-09,乙,1,10\n")
     result = clean(tmp_path, run_date="2026-11-29")
@@ -446,7 +447,8 @@ def test_combining_parts_keeps_every_value_whichever_way_the_categories_are_unit
     def parts():
         a = pd.DataFrame({"source_file": pd.Categorical(["a.csv"] * 3), "t": pd.Categorical(["x", "y", None]),
                           "n": pd.Categorical([1, 2, 1]), "v": [1.0, 2.0, 3.0]})
-        b = pd.DataFrame({"source_file": pd.Categorical(["b.csv"] * 2), "t": pd.Categorical(["y", "x"], categories=["y", "x"]),
+        b = pd.DataFrame({"source_file": pd.Categorical(["b.csv"] * 2),
+                          "t": pd.Categorical(["y", "x"], categories=["y", "x"]),
                           "n": pd.Categorical([2, 1], categories=[2, 1]), "v": [4.0, 5.0]})
         return a, b
     expected = {"source_file": ["a.csv"] * 3 + ["b.csv"] * 2, "t": ["x", "y", None, "y", "x"],

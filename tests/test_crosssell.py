@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 
 from pipeline.analyses.lifecycle import crosssell as cs
 from pipeline.clean import clean
-from pipeline.processed import write_processed, load_processed
+from pipeline.processed import load_processed, write_processed
 from pipeline.sample import write_sample
 
 

@@ -12,7 +12,8 @@ def test_name_key_ignores_script_width_space_and_legal_form():
 def test_resolution_registry_exact_fuzzy_and_new():
     registry = pd.DataFrame({"customer_id": ["C1", "C2"], "customer_name": ["中國電子口岸數據中心", "中國銀行杭州分行"],
                              "aliases": [[], ["中行杭州"]]})
-    names = pd.Series(["中国电子口岸数据中心", "中國電子口岸數據分析中心", "中行杭州", "中國銀行寧波分行", "東方紅網吧", "東方紅網吧"])
+    names = pd.Series(["中国电子口岸数据中心", "中國電子口岸數據分析中心", "中行杭州", "中國銀行寧波分行", "東方紅網吧",
+                       "東方紅網吧"])
     out = resolve_customers(registry, names).set_index("name")
     assert out.loc["中国电子口岸数据中心", "customer_id"] == "C1"
     assert out.loc["中國電子口岸數據分析中心", ["customer_id", "method"]].tolist() == ["C1", "fuzzy"]
@@ -30,14 +31,15 @@ def test_overrides_win():
 
 
 def test_tiers():
-    assert normalise_tier(pd.Series(["VIP", "Large", "smb", "中小客户", "?"])).tolist() == ["VIP", "large", "SMB", "SMB",
-                                                                                         None]
+    tiers = normalise_tier(pd.Series(["VIP", "Large", "smb", "中小客户", "?"]))
+    assert tiers.tolist() == ["VIP", "large", "SMB", "SMB", None]
 
 
 def test_abbreviations_map_to_the_one_registry_customer_they_stand_for():
     registry = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
                              "customer_name": ["浙江省地方稅務局", "中國銀行杭州分行", "中國農業銀行杭州下城支行",
-                                               "杭州中萃食品有限公司", "日本三井住友銀行杭州分行", "日本三井住友銀行杭州蕭山支行"],
+                                               "杭州中萃食品有限公司", "日本三井住友銀行杭州分行",
+                                               "日本三井住友銀行杭州蕭山支行"],
                              "aliases": [[]] * 6})
     names = pd.Series(["省地稅局", "中國銀行", "中萃", "日本三井住友銀行", "網吧", "銀行"])
     out = resolve_customers(registry, names).set_index("name")

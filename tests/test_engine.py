@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from pipeline.contract import PROCESSED_COLUMNS  # noqa: E402
 from pipeline.clean import clean
-from pipeline.processed import load_processed, write_processed
 from pipeline.clean.engine import check_engine, open_engine  # noqa: E402
+from pipeline.contract import PROCESSED_COLUMNS  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.processed import load_processed, write_processed
 from pipeline.runtime.progress import format_stages  # noqa: E402
 
 RUN_DATE = "2026-11-29"

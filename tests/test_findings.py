@@ -8,6 +8,7 @@ import pytest
 from pipeline.analyses import findings
 from pipeline.analyses.findings import Metric
 from pipeline.analyses.period import parse_period
+from pipeline.report import sentences
 
 LANGS = ("en", "zh-Hant", "zh-Hans")
 
@@ -58,14 +59,14 @@ def test_sentences_change_with_the_data():
     for lang in LANGS:
         before = findings.key_metrics(_data(0.8), Q4)
         after = findings.key_metrics(_data(0.95), Q4)
-        s1, s2 = findings.sentences(before, lang), findings.sentences(after, lang)
-        a1 = findings.abstract(before, Q4, lang)
-        a2 = findings.abstract(after, Q4, lang)
+        s1, s2 = sentences.sentences(before, lang), sentences.sentences(after, lang)
+        a1 = sentences.abstract(before, Q4, lang)
+        a2 = sentences.abstract(after, Q4, lang)
         assert s1 != s2 and a1 != a2
-        ftf1, ftf2 = findings.sentence(_ftf(before), lang), findings.sentence(_ftf(after), lang)
+        ftf1, ftf2 = sentences.sentence(_ftf(before), lang), sentences.sentence(_ftf(after), lang)
         assert "80.0%" in ftf1 and "95.0%" in ftf2 and "90.0%" in ftf1 and "70.0%" in ftf1
-    en1 = findings.sentence(_ftf(findings.key_metrics(_data(0.8), Q4)), "en")
-    en2 = findings.sentence(_ftf(findings.key_metrics(_data(0.95), Q4)), "en")
+    en1 = sentences.sentence(_ftf(findings.key_metrics(_data(0.8), Q4)), "en")
+    en2 = sentences.sentence(_ftf(findings.key_metrics(_data(0.95), Q4)), "en")
     assert en1.startswith("First-time fix fell from 90.0% to 80.0% (95% interval ")
     assert en2.startswith("First-time fix rose from 90.0% to 95.0%")
     assert "above the same period a year earlier (70.0%)" in en1
@@ -76,10 +77,10 @@ def test_flipping_first_time_fix_moves_the_driver():
     flipped = findings.ftf_driver(_data(0.9, symptom_flip="NO_DISPLAY"), Q4)
     assert base is None            # same rates as the quarter before: nothing moved
     assert flipped.symptom_code == "NO_DISPLAY" and flipped.current == 0.0
-    text = findings.driver_sentence(flipped, "en")
+    text = sentences.driver_sentence(flipped, "en")
     assert "No display" in text or "no display" in text.lower()
     assert "down from" in text and "0.0%" in text
-    zh = findings.driver_sentence(flipped, "zh-Hant")
+    zh = sentences.driver_sentence(flipped, "zh-Hant")
     assert "下降" in zh and "0.0%" in zh
 
 
@@ -93,37 +94,37 @@ def test_direction_words(lang, words):
     cases = [(Metric("dispatches", "count", 120, 100), rose), (Metric("dispatches", "count", 80, 100), fell),
              (Metric("dispatches", "count", 100.5, 100), held), (Metric("dispatches", "count", 100, None), only)]
     for metric, word in cases:
-        assert word in findings.sentence(metric, lang), (lang, metric)
+        assert word in sentences.sentence(metric, lang), (lang, metric)
     for year, word in ((50, above), (150, below), (100.2, same)):
-        text = findings.sentence(Metric("revenue", "money", 100, 90, year_earlier=year), lang)
+        text = sentences.sentence(Metric("revenue", "money", 100, 90, year_earlier=year), lang)
         assert word in text, (lang, year, text)
 
 
 def test_formatting():
     rate = Metric("first_time_fix", "rate", 0.7412, 0.81, ci_low=0.6, ci_high=0.85)
-    assert findings.format_value(rate, 0.7412) == "74.1%"
-    assert findings.format_value(Metric("revenue", "money", 1234567.4, None), 1234567.4) == "1,234,567"
-    assert findings.format_value(rate, None) == "–"
+    assert sentences.format_value(rate, 0.7412) == "74.1%"
+    assert sentences.format_value(Metric("revenue", "money", 1234567.4, None), 1234567.4) == "1,234,567"
+    assert sentences.format_value(rate, None) == "–"
     assert findings.direction(Metric("breach_rate", "rate", 0.1, 0.103)) == "held"
-    assert findings.sentence(rate, "en") == "First-time fix fell from 81.0% to 74.1% (95% interval 60.0% to 85.0%)."
-    assert findings.sentence(rate, "zh-Hant") == "一次修復率由 81.0% 下降至 74.1%（95% 區間 60.0% 至 85.0%）。"
-    assert findings.sentence(rate, "zh-Hans") == "一次修复率由 81.0% 下降至 74.1%（95% 区间 60.0% 至 85.0%）。"
+    assert sentences.sentence(rate, "en") == "First-time fix fell from 81.0% to 74.1% (95% interval 60.0% to 85.0%)."
+    assert sentences.sentence(rate, "zh-Hant") == "一次修復率由 81.0% 下降至 74.1%（95% 區間 60.0% 至 85.0%）。"
+    assert sentences.sentence(rate, "zh-Hans") == "一次修复率由 81.0% 下降至 74.1%（95% 区间 60.0% 至 85.0%）。"
 
 
 def test_metrics_table_columns():
     metrics = findings.key_metrics(_data(0.8), Q4)
     for lang, cols in (("en", ["Measure", "This period", "95% interval", "Previous period", "A year earlier"]),
                        ("zh-Hant", ["指標", "本期", "95% 區間", "上一期", "去年同期"])):
-        table = findings.metrics_table(metrics, lang)
+        table = sentences.metrics_table(metrics, lang)
         assert list(table.columns) == cols
-    table = findings.metrics_table(metrics, "en").set_index("Measure")
+    table = sentences.metrics_table(metrics, "en").set_index("Measure")
     assert table.loc["First-time fix", "A year earlier"] == "70.0%"
     assert table.loc["First-time fix", "Previous period"] == "90.0%"
 
 
 def test_key_numbers_table_helper():
-    table = findings.key_numbers_table(_data(0.8), Q4, "zh-Hant", keys=["first_time_fix"])
+    table = sentences.key_numbers_table(_data(0.8), Q4, "zh-Hant", keys=["first_time_fix"])
     assert table.to_dict("records") == [{"指標": "一次修復率", "本期": "80.0%", "95% 區間": table.iloc[0]["95% 區間"],
                                          "上一期": "90.0%", "去年同期": "70.0%"}]
     with pytest.raises(KeyError):
-        findings.key_numbers_table(_data(0.8), Q4, "en", keys=["nope"])
+        sentences.key_numbers_table(_data(0.8), Q4, "en", keys=["nope"])

@@ -5,8 +5,8 @@ from pathlib import Path
 import papermill
 import pytest
 
-from pipeline.report import notebooks as report
 from pipeline.errors import PipelineError
+from pipeline.report import notebooks as report
 
 NOTEBOOK = report.NOTEBOOK_DIR / "01_data_quality.ipynb"
 

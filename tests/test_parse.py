@@ -1,7 +1,16 @@
 import pandas as pd
 import pytest
 
-from pipeline.clean.parse import DateOptions, infer_date_order, normalise_service_level, parse_booleans, parse_dates, parse_numbers, split_list, split_type_model
+from pipeline.clean.parse import (
+    DateOptions,
+    infer_date_order,
+    normalise_service_level,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+    split_list,
+    split_type_model,
+)
 
 
 def S(*values):

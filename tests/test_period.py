@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from pipeline.errors import PipelineError
 from pipeline.analyses.period import latest_complete_quarter, parse_period
+from pipeline.errors import PipelineError
 
 
 def test_period_forms():
@@ -45,7 +45,8 @@ def test_month_labels_match_strftime_with_missing_values_and_index_kept():
 
     from pipeline.analyses.period import month_labels
 
-    s = pd.Series(pd.to_datetime(["2009-01-31 23:59", "1969-12-31 10:00", None, "2024-02-29 00:00"]), index=[5, 6, 7, 8])
+    s = pd.Series(pd.to_datetime(["2009-01-31 23:59", "1969-12-31 10:00", None, "2024-02-29 00:00"]),
+                  index=[5, 6, 7, 8])
     out = month_labels(s)
     assert out.index.tolist() == [5, 6, 7, 8]
     assert out.iloc[[0, 1, 3]].tolist() == ["2009-01", "1969-12", "2024-02"] and pd.isna(out.iloc[2])

@@ -193,5 +193,6 @@ def test_declared_date_order_and_format(tmp_path, options, expected, reasons):
 def test_roc_years_only_when_declared(tmp_path):
     (tmp_path / "orders.csv").write_text("Order No,Order Date,Customer,Amount\nS1,98/01/08,甲,1\n", encoding="utf-8")
     assert clean(tmp_path, run_date="2026-11-29").manifest["files"][0]["rejected_by_reason"] == {"bad_date": 1}
-    (tmp_path / "sources.yml").write_text("sources:\n  - {path: orders.csv, table: sales, options: {roc_years: true}}\n")
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n  - {path: orders.csv, table: sales, options: {roc_years: true}}\n")
     assert clean(tmp_path, run_date="2026-11-29").tables["sales"]["order_date"].tolist() == [pd.Timestamp("2009-01-08")]

@@ -13,8 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from pipeline.report import reportkit as rk
 from pipeline.errors import PipelineError
+from pipeline.report import reportkit as rk
 from pipeline.report.render import build_html, render_report
 
 HAVE_POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts"))

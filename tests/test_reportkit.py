@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.report import reportkit as rk
 from pipeline.errors import PipelineError
+from pipeline.report import reportkit as rk
 
 HOSTILE = [
     "<script>alert(1)</script>",

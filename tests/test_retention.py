@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.analyses.lifecycle import retention
 from pipeline.clean import clean
-from pipeline.processed import write_processed, load_processed
+from pipeline.processed import load_processed, write_processed
 from pipeline.sample import write_sample
 
 N_CUSTOMERS = 800

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.report import reviews
 from pipeline.analyses.period import parse_period
+from pipeline.report import reviews
 
 HOSTILE = r"<script>alert(1)</script> \input{/etc/passwd} & % $ # _ { } ~ ^"
 
@@ -56,7 +56,7 @@ def test_safe_names_stay_in_the_folder():
     ids = ["007", "C0001", "../etc/passwd", "a/b", "..", "", "con:1", "A", "a", "客戶", "-rf"]
     names = reviews.safe_names(ids)
     assert names["007"] == "007" and names["C0001"] == "C0001"
-    assert len(set(n.lower() for n in names.values())) == len(ids)
+    assert len({n.lower() for n in names.values()}) == len(ids)
     for name in names.values():
         assert name and "/" not in name and "\\" not in name and not name.startswith((".", "-"))
         assert (Path("/tmp/x") / f"{name}.html").parent == Path("/tmp/x")

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.report.notebooks import NOTEBOOK_DIR, validate_parameters
 from pipeline.errors import PipelineError
+from pipeline.report.notebooks import NOTEBOOK_DIR, validate_parameters
 
 RUN_DATE = "2026-11-29"
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", r"\input{/etc/passwd}",

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.report import i18n
-from pipeline.analyses.value import segmentation as sg
 from pipeline.analyses.value import customer_value as value
+from pipeline.analyses.value import segmentation as sg
+from pipeline.report import i18n
 
 
 def test_silhouette_matches_the_definition_on_a_small_case():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -45,7 +44,7 @@ def planted_kit_coverage(dist: dict, cause_parts: dict, second_rate: float, kit:
 def planted_best_kit(dist: dict, cause_parts: dict, second_rate: float, max_parts: int = 2):
     parts = sorted({p for c in dist for p in cause_parts[c]})
     ranked = []
-    for size in range(0, min(max_parts, len(parts)) + 1):
+    for size in range(min(max_parts, len(parts)) + 1):
         for kit in itertools.combinations(parts, size):
             ranked.append((planted_kit_coverage(dist, cause_parts, second_rate, set(kit)), -size, kit))
     ranked.sort(reverse=True)

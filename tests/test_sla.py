@@ -4,8 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.analyses.service.sla import (DEFAULT_TARGETS, business_hours_between, received_at, response_deadline, sla_compliance,
-                          sla_flags, wilson_interval)
+from pipeline.analyses.service.sla import (
+    DEFAULT_TARGETS,
+    business_hours_between,
+    received_at,
+    response_deadline,
+    sla_compliance,
+    sla_flags,
+    wilson_interval,
+)
 
 T = pd.Timestamp
 

@@ -3,10 +3,10 @@
 import pytest
 import yaml
 
-from pipeline.runtime import strict_yaml
 from pipeline.clean import clean
 from pipeline.clean.customers import load_overrides
 from pipeline.errors import InputError
+from pipeline.runtime import strict_yaml
 
 
 def test_repeated_keys_are_refused_with_both_lines():

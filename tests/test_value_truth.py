@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from pipeline import clv
-from pipeline.analyses.value import segmentation
-from pipeline.analyses.value import customer_value as value
-from pipeline.clean import clean
 from pipeline.analyses.period import parse_period
+from pipeline.analyses.value import customer_value as value
+from pipeline.analyses.value import segmentation
+from pipeline.clean import clean
 from pipeline.sample import write_sample
 
 

@@ -34,7 +34,7 @@ class Period:
         """Whether each timestamp falls in the period (any time of day on the end date counts)."""
         return (when >= self.start) & (when < self.end_exclusive)
 
-    def shifted(self, steps: int) -> "Period":
+    def shifted(self, steps: int) -> Period:
         """The period ``steps`` periods earlier (negative) or later, of the same kind."""
         if self.kind == "custom":
             length = self.end_exclusive - self.start
@@ -43,10 +43,10 @@ class Period:
         start = self.start + pd.DateOffset(months=months * steps)
         return _make(self.kind, start)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return self.shifted(-1)
 
-    def year_earlier(self) -> "Period":
+    def year_earlier(self) -> Period:
         if self.kind == "custom":
             return custom(self.start - pd.DateOffset(years=1), self.end - pd.DateOffset(years=1))
         return _make(self.kind, self.start - pd.DateOffset(years=1))

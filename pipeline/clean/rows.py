@@ -256,7 +256,7 @@ def _date_options(source: Source, raw: RawTable) -> DateOptions:
 
 
 def _raw_json(raw: RawTable, rows: pd.Index) -> list[str]:
-    back = {canonical: header for canonical, header in raw.header_map.items()}
+    back = dict(raw.header_map.items())
     frame = raw.frame.loc[rows]
     names = [back.get(c, c.removeprefix("extra:")) for c in frame.columns]
     return [json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in frame.itertuples(index=False)]

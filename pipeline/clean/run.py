@@ -153,7 +153,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         files_bar.close()
         if engine.is_dask and todo:
             engine.client.run(release_freed_memory)     # idle workers keep nothing for the next stages
-        for source, file_sha, key, cached in entries:
+        for source, _sha, key, cached in entries:
             if cached is not None:
                 kept, rej, meta = cached
             else:

@@ -100,7 +100,8 @@ def table_schema(table: Table) -> pa.DataFrameSchema:
                               checks=[_after(later, earlier) for later, earlier in table.later_than])
 
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {name: table_schema(t) for name, t in {**INPUT_TABLES, "rejects": REJECTS}.items()}
+SCHEMAS: dict[str, pa.DataFrameSchema] = {name: table_schema(t)
+                                          for name, t in {**INPUT_TABLES, "rejects": REJECTS}.items()}
 
 
 def _where(table: pd.DataFrame, index) -> str:

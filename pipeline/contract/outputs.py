@@ -14,7 +14,8 @@ REJECTS = Table(
     columns=(
         Column("table", "code", Text("The table the row was read for.", "該列所屬的資料表。"), nullable=False,
                values=TABLES),
-        Column("source_file", "text", Text("The raw file, relative to the raw folder.", "原始檔案（相對於原始資料夾）。"),
+        Column("source_file", "text", Text("The raw file, relative to the raw folder.",
+                                           "原始檔案（相對於原始資料夾）。"),
                nullable=False, nonempty=True),
         Column("source_row", "integer", Text("The row number a spreadsheet shows (the header is row 1 of a CSV).",
                                              "試算表顯示的列號（CSV 的標題列為第 1 列）。"), nullable=False, minimum=1),

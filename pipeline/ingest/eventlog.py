@@ -32,6 +32,7 @@ from pipeline.errors import InputError
 from pipeline.ingest.headers import dedupe_headers, header_key, map_columns
 from pipeline.ingest.read import RawTable, raw_frame, read_csv_records
 
+DEFAULT_DATE_OPTIONS = DateOptions()      # frozen: safe to share as a default
 FOLDED = ["ticket_id", "reported_at", "arrived_at", "closed_at", "events", "reassignments"]
 
 
@@ -49,7 +50,8 @@ def _find(headers: list[str], wanted: str, what: str, path: Path) -> str:
                      f"{', '.join(headers)}", file=path)
 
 
-def fold_events(events: pd.DataFrame, config: dict, *, path: Path, date_options: DateOptions = DateOptions()):
+def fold_events(events: pd.DataFrame, config: dict, *, path: Path,
+                date_options: DateOptions = DEFAULT_DATE_OPTIONS):
     """One row per case from an all-text event frame (index = source row).
 
     Returns ``(folded, rejects)``: ``folded`` has the :data:`FOLDED` columns (dates as ISO text) and

@@ -29,7 +29,7 @@ def header_key(header: str) -> str:
     return to_traditional(_STRIP.sub("", text))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def alias_index(table: str) -> dict[str, str]:
     """Normalised alias -> canonical column, for one table."""
     index: dict[str, str] = {}

@@ -30,7 +30,8 @@ TRUNCATION_LIMITS = (65_536, 1_048_576)
 
 
 def data_suffix(path: Path) -> tuple[str, str | None]:
-    """``(suffix of the data, compression)``: ``orders.csv.xz`` → ``(".csv", ".xz")``; a bare ``.zip`` → ``(".csv", ".zip")``."""
+    """``(suffix of the data, compression)``: ``orders.csv.xz`` → ``(".csv", ".xz")``; a bare ``.zip`` →
+    ``(".csv", ".zip")``."""
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
         inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-2] in CSV_SUFFIXES else ".csv"

@@ -29,7 +29,7 @@ def check_language(lang: str) -> str:
     return lang
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(_CATALOGUE_DIR.glob("messages*.yml")):

@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pipeline.errors import PipelineError
 from pipeline.report.i18n import chapter_label, check_language, t

@@ -28,9 +28,10 @@ import math
 import numbers
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.errors import PipelineError
 from pipeline.report.i18n import check_language, t

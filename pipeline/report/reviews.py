@@ -1,4 +1,5 @@
-"""Per-customer service reviews (DOMAIN.md, customer management): one short report per customer
+"""Per-customer service reviews (docs/domain.md, "Customers: records, reviews and tiers"): one short report
+per customer
 due in the period, quarterly for VIP and frequently serviced customers, half-yearly for others.
 
 :func:`due_customers` decides who is due; :func:`customer_review` gathers one customer's numbers
@@ -64,12 +65,14 @@ def due_customers(data: dict[str, pd.DataFrame], period: Period,
     half year, if they had a dispatch in that half year or a maintenance contract running in it.
     """
     if not (isinstance(frequent_per_quarter, (int, float)) and frequent_per_quarter > 0):
-        raise PipelineError(f"reviews: the frequent-service threshold must be a positive number, got {frequent_per_quarter!r}")
+        raise PipelineError("reviews: the frequent-service threshold must be a positive number, "
+                            f"got {frequent_per_quarter!r}")
     d, c, k = data["dispatches"], data["customers"], data["contracts"]
     in_period = d[period.contains(d["reported_at"])]
     counts = in_period.groupby("customer_id").size()
     names = pd.concat([c[["customer_id", "customer_name"]], d[["customer_id", "customer_name"]]])
-    names = names.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")["customer_name"]
+    names = names.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    names = names.set_index("customer_id")["customer_name"]
     tiers = c.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")["tier"]
     ids = sorted(set(names.index.astype(str)))
     half_end = is_half_year_end(period)
@@ -225,7 +228,8 @@ def _join_parts(value) -> str:
 def _machines(d: pd.DataFrame) -> pd.DataFrame:
     if d.empty:
         return pd.DataFrame(columns=["machine", "serial", "dispatches", "last_reported"])
-    frame = pd.DataFrame({"machine": d["machine_type"].fillna("").astype(str) + d["machine_model"].fillna("").astype(str),
+    machine = d["machine_type"].fillna("").astype(str) + d["machine_model"].fillna("").astype(str)
+    frame = pd.DataFrame({"machine": machine,
                           "serial": d["serial"].fillna("").astype(str) if "serial" in d else "",
                           "reported_at": d["reported_at"]})
     frame = frame[frame["machine"] != ""]
@@ -271,8 +275,8 @@ def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start:
                 frequent_per_quarter: float = FREQUENT_PER_QUARTER, engine: str = "pandas", scheduler=None) -> Path:
     """Clean, then render one review per due customer into ``reports_dir/<period>/reviews``."""
     from pipeline import __version__
-    from pipeline.report.render import render_report
     from pipeline.report.notebooks import NOTEBOOK_DIR, execute_all
+    from pipeline.report.render import render_report
     from pipeline.report.run import prepare
     from pipeline.runtime.atomic import atomic_dir
 

@@ -85,8 +85,9 @@ def run_report(raw_dir, processed_dir, reports_dir, *, period: str = "", start: 
         executed = execute_all(jobs, progress=progress)
         meta = {"title": i18n.t("doc.title", lang), "subtitle": chosen.label,
                 "organisation": i18n.t("doc.organisation", lang), "run_date": run_date.isoformat(),
-                "version": __version__, "packages": package_versions(), "parameters": {**parameters, "processed_dir": str(processed_dir),
-                                                       "out_dir": str(target), "run_date": run_date.isoformat()},
+                "version": __version__, "packages": package_versions(),
+                "parameters": {**parameters, "processed_dir": str(processed_dir), "out_dir": str(target),
+                               "run_date": run_date.isoformat()},
                 "inputs": [{"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
                             "rows_kept": f["rows_kept"]} for f in result.manifest["files"]]}
         meta["thesis_table"] = thesis_table_rows(data["dispatches"])

@@ -30,7 +30,7 @@ def normalise_key(text: str) -> str:
     return unicodedata.normalize("NFKC", normalise_text(text))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _converter(config: str):
     import opencc
 

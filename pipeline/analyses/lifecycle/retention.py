@@ -88,7 +88,7 @@ class Logit:
     ``names_``; ``predict(X)`` gives P(y=1). Raises on perfect separation (no finite estimate).
     """
 
-    def fit(self, X: pd.DataFrame, y, max_iter: int = 100, tol: float = 1e-10) -> "Logit":
+    def fit(self, X: pd.DataFrame, y, max_iter: int = 100, tol: float = 1e-10) -> Logit:
         self.names_ = list(X.columns)
         A = X.to_numpy(dtype=float)
         y = np.asarray(y, dtype=float)

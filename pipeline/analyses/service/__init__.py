@@ -3,8 +3,20 @@ visits, the causes behind each symptom, the spare-parts kit, CAG's accuracy and 
 
 Every function takes the processed ``dispatches`` table (or a period's slice of it) and returns a
 DataFrame; rates are fractions 0–1, durations hours, intervals 95% unless ``confidence`` says
-otherwise. The modules: :mod:`.sla`, :mod:`.repair`, :mod:`.fixes`, :mod:`.parts`, :mod:`.causes`,
-:mod:`.cag`, :mod:`.workload`, :mod:`.thesis_table`.
+otherwise (Wilson score intervals for proportions, :func:`pipeline.analyses.stats.wilson_interval`). The
+modules: :mod:`.sla`, :mod:`.repair`, :mod:`.fixes`, :mod:`.parts`, :mod:`.causes`, :mod:`.cag`,
+:mod:`.workload`, :mod:`.thesis_table`.
+
+Conventions used throughout:
+
+- A dispatch's **actual causes** are its ``cause_codes`` (a cell may name two causes); a dispatch
+  with no cause code has an unknown cause and is left out of cause statistics.
+- A dispatch's **needed parts** (:func:`needed_parts_long`) are its ``parts_used`` when that list
+  is non-empty; otherwise they are derived from its causes through ``cause_parts`` (default: the
+  ``cause_parts`` table of ``taxonomy.yml``), e.g. ``DISK_LOGICAL`` needs no part. When neither
+  gives an answer (no parts used recorded and no cause, or a cause the mapping does not know) the
+  need is unknown and the dispatch is left out of parts statistics. (After cleaning, a missing
+  ``parts_used`` and an empty one both arrive as ``[]``, so the two cannot be told apart.)
 """
 
 from pipeline.analyses.service.cag import (

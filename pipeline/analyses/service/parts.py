@@ -89,7 +89,7 @@ def parts_kit(dispatches: pd.DataFrame, *, max_parts: int = 2,
         in_sym = (sym == symptom).to_numpy() & keep
         rows = np.flatnonzero(in_sym & known)
         unknown = int((in_sym & ~known).sum())
-        rec = {"symptom_code": symptom, **{c: None for c in part_cols}}
+        rec = {"symptom_code": symptom, **dict.fromkeys(part_cols)}
         if len(rows) == 0:
             rows_out.append({**rec, "kit_coverage": np.nan, "dispatches": 0, "unknown_need": unknown,
                              "sent_coverage": np.nan, "expected_second_visits_saved": np.nan})

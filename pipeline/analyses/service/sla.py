@@ -1,4 +1,5 @@
-"""Service-level clocks: response deadlines, breaches and compliance (DOMAIN.md, "dispatch workflow").
+"""Service-level clocks: response deadlines, breaches and compliance (docs/domain.md, "Service levels and
+their clocks").
 
 Service levels (contract values of ``dispatches.service_level``):
 
@@ -262,7 +263,7 @@ def sla_compliance(flags: pd.DataFrame, by: str | Sequence[str] = "service_level
     und = f[f["breached"].isna()].groupby(by, dropna=False, observed=True).size().rename("undecided")
     out = out.merge(und.reset_index(), on=by, how="outer")
     if total:
-        everything = f.assign(**{c: "all" for c in by})
+        everything = f.assign(**dict.fromkeys(by, "all"))
         tot = rate_table(everything, by, "breached", count="dispatches", hits="breaches",
                           rate="breach_rate", confidence=confidence)
         tot["undecided"] = int(f["breached"].isna().sum())

@@ -1,7 +1,7 @@
 """Segmentation: the nine-type value grid, k-means clusters described in words, segment migration.
 
-The nine types (DOMAIN.md, ch. 2 §2) cross a **time orientation** (past / present / future: which
-of historical, current and potential value dominates) with a **value driver** (functional /
+The nine types (docs/domain.md, "Customer value") cross a **time orientation** (past / present / future:
+which of historical, current and potential value dominates) with a **value driver** (functional /
 economic / psychological: what the customer buys for).  Both are read from proxies whose
 thresholds are parameters (``GridParameters``); the report states them.
 """

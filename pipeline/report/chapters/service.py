@@ -167,7 +167,7 @@ def show_repair(ch: Chapter, s: Scope, r: RepairResult) -> None:
     rk.section(t("service.repair_section"))
     rk.save_table(r.km, "repair_time_km")
     rk.paragraph(t("service.repair_text", open=int(r.summary["open"].sum())))
-    curves = {lvl: g for lvl, g in r.km.groupby("service_level")}
+    curves = dict(r.km.groupby("service_level"))
     xmax = float(r.summary["p90_ci_high"].max()) if r.summary["p90_ci_high"].notna().any() else None
     fig = charts.survival_curves(curves, xlabel=t("service.hours_axis"), ylabel=t("service.not_restored_axis"),
                                  legend_title=t("service.level_legend"), xmax=xmax * 1.15 if xmax else None)
