@@ -349,6 +349,7 @@ def test_pareto_slow_hypergeometric_rows_use_the_quadrature_and_agree():
     """Large s (a fit running s and beta up together) used to cost ~1 ms per hyp2f1 value and ~170 s
     per fit; those rows now go to the quadrature, which matches the direct series."""
     import time
+
     from scipy import special
     x = np.array([0.0, 1, 2, 5])
     tx = np.array([0.0, 10, 30, 50])

@@ -21,26 +21,19 @@ from pipeline import clv
 from pipeline.analyses.period import parse_period
 from pipeline.analyses.value import customer_value as value
 from pipeline.analyses.value import segmentation
-from pipeline.clean import clean
-from pipeline.sample import write_sample
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("value_truth_raw")
-    write_sample(raw, customers=300)
-    truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
-    result = clean(raw, run_date="2026-11-29")
-    return truth, result.tables
+def sample(sample_exports, sample_cleaned):
+    raw, _ = sample_exports(300)
+    return json.loads((raw / "truth.json").read_text(encoding="utf-8")), sample_cleaned(300)[1].tables
 
 
 @pytest.fixture(scope="module")
-def large_sample(tmp_path_factory):
+def large_sample(sample_exports, sample_cleaned):
     """1,500 customers (about the generator's cap): 300 are too few for 10% on every parameter."""
-    raw = tmp_path_factory.mktemp("value_truth_large")
-    write_sample(raw, customers=1500)
-    truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
-    return truth, clean(raw, run_date="2026-11-29").tables
+    raw, _ = sample_exports(1500)
+    return json.loads((raw / "truth.json").read_text(encoding="utf-8")), sample_cleaned(1500)[1].tables
 
 
 def test_bgnbd_parameters_recovered(large_sample):

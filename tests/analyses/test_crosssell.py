@@ -6,9 +6,6 @@ import pandas as pd
 import pytest
 
 from pipeline.analyses.lifecycle import crosssell as cs
-from pipeline.clean import clean
-from pipeline.processed import load_processed, write_processed
-from pipeline.sample import write_sample
 
 
 def _sales(rows):
@@ -60,12 +57,8 @@ def test_other_extension_measures_by_hand():
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw")
-    truth = write_sample(raw, customers=400)
-    out = tmp_path_factory.mktemp("processed")
-    write_processed(clean(raw, run_date="2026-11-29"), out)
-    return truth, load_processed(out)
+def sample(sample_processed):
+    return sample_processed(400)
 
 
 def test_planted_pairs_are_the_top_pairs_by_lift(sample):

@@ -7,9 +7,6 @@ import pandas as pd
 import pytest
 
 from pipeline.analyses.lifecycle import lifecycle as lc
-from pipeline.clean import clean
-from pipeline.processed import load_processed, write_processed
-from pipeline.sample import write_sample
 
 
 def _sales(rows):
@@ -73,12 +70,8 @@ def test_win_back_and_stages_by_hand():
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw")
-    truth = write_sample(raw, customers=500)
-    out = tmp_path_factory.mktemp("processed")
-    write_processed(clean(raw, run_date="2026-11-29"), out)
-    return truth, load_processed(out)
+def sample(sample_processed):
+    return sample_processed(500)
 
 
 def test_planted_win_backs_are_all_counted(sample):

@@ -10,21 +10,16 @@ import pytest
 
 from pipeline.analyses import service
 from pipeline.analyses.service import sla
-from pipeline.clean import clean
-from pipeline.sample import write_sample
 
 MIN_DISPATCHES = 30          # "enough data" for a symptom
 MAJOR_SHARE = 0.10           # a major symptom: at least 10% of the dispatches
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("truth_raw")
-    write_sample(raw, customers=300)
+def sample(sample_exports, sample_cleaned):
+    raw, _ = sample_exports(300)
     truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
-    result = clean(raw, run_date="2026-11-29")
-    dispatches = result.tables["dispatches"]
-    return truth, dispatches
+    return truth, sample_cleaned(300)[1].tables["dispatches"]
 
 
 def planted_kit_coverage(dist: dict, cause_parts: dict, second_rate: float, kit: set) -> float:
