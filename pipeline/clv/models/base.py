@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .errors import InputError
+from ...errors import InputError
 
 __all__ = [
     "rfm_summary",

@@ -1,0 +1,23 @@
+"""Customer-base ("buy 'til you die") purchase models on scipy; see :mod:`pipeline.clv.models.base`."""
+
+from .models.base import (
+    BetaGeo,
+    GammaGamma,
+    ParetoNBD,
+    ShiftedBetaGeo,
+    calibration_holdout_comparison,
+    frequency_spend_correlation,
+    model_parameters_table,
+    rfm_summary,
+)
+
+__all__ = [
+    "rfm_summary",
+    "BetaGeo",
+    "ParetoNBD",
+    "GammaGamma",
+    "ShiftedBetaGeo",
+    "frequency_spend_correlation",
+    "model_parameters_table",
+    "calibration_holdout_comparison",
+]

@@ -1,0 +1,1 @@
+"""The customer-base models of :mod:`pipeline.clv`."""
