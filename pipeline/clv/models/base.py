@@ -376,8 +376,13 @@ def _get(data, names: tuple[str, ...]):
     raise InputError(f"column {names[0]!r} not found (columns: {list(data.columns)})", column=names[0])
 
 
-class _Model:
-    """Shared fitting machinery: subclasses define _names, _x0, _loglik_rows(params, data)."""
+class BaseModel:
+    """Shared fitting machinery of the models: maximum likelihood on distinct rows, standard errors.
+
+    Subclasses define ``_names`` (the parameters, in ``params_`` order), ``_loglik_rows(params, data)``
+    (the log-likelihood of each distinct row) and optionally ``_x0`` (a start in log-parameters),
+    ``_ll_and_grad_rows`` or ``_objective`` (analytic gradients), ``_scale_params`` and
+    ``_scaled_columns`` (unit-carrying parameters and the data columns rescaled with them)."""
 
     _names: tuple[str, ...] = ()
 
@@ -430,7 +435,7 @@ class _Model:
             val = -(w @ ll) / n + pen * float(np.sum(p ** 2))
             return float(val) if np.isfinite(val) else 1e300
 
-        analytic = type(self)._ll_and_grad_rows is not _Model._ll_and_grad_rows
+        analytic = type(self)._ll_and_grad_rows is not BaseModel._ll_and_grad_rows
 
         def fun_grad(lp: np.ndarray) -> tuple[float, np.ndarray]:
             if not analytic:
@@ -589,8 +594,10 @@ class _Model:
         return f"<{type(self).__name__} {ps}, log-likelihood={self.log_likelihood_:.2f}>"
 
 
-class _RFModel(_Model):
-    """Transaction models fitted on (frequency, recency, T)."""
+class RFModel(BaseModel):
+    """Transaction models fitted on (frequency, recency, T): the number of repeat purchases, the time
+    of the last one and the length of observation, both times since the first purchase in the unit of
+    the summary (weeks when :func:`~pipeline.clv.rfm_summary` is called with ``freq="W"``)."""
 
     def fit(self, data: pd.DataFrame | None = None, weights=None, *, frequency=None, recency=None, T=None,
             initial_params: Mapping[str, float] | None = None):
@@ -663,7 +670,7 @@ def _log_scale_objective(core, n: float, pen: float):
     return nll, fun_grad, grad
 
 
-class BetaGeo(_RFModel):
+class BetaGeo(RFModel):
     """BG/NBD model (Fader, Hardie & Lee 2005).  params_: r, alpha, a, b."""
 
     _names = ("r", "alpha", "a", "b")
@@ -825,7 +832,7 @@ class BetaGeo(_RFModel):
 # Pareto/NBD
 # --------------------------------------------------------------------------------------------
 
-class ParetoNBD(_RFModel):
+class ParetoNBD(RFModel):
     """Pareto/NBD model, Fader & Hardie (2005) note formulation.  params_: r, alpha, s, beta."""
 
     _names = ("r", "alpha", "s", "beta")
@@ -905,7 +912,7 @@ class ParetoNBD(_RFModel):
 # Gamma-Gamma spend model
 # --------------------------------------------------------------------------------------------
 
-class GammaGamma(_Model):
+class GammaGamma(BaseModel):
     """Gamma-Gamma model of average transaction value.  params_: p, q, v (v = the papers' gamma).
 
     Fitted on repeat buyers (frequency > 0) with a positive monetary value; others are ignored
@@ -1116,7 +1123,7 @@ def frequency_spend_correlation(summary: pd.DataFrame) -> dict:
 # shifted-beta-geometric (contractual retention)
 # --------------------------------------------------------------------------------------------
 
-class ShiftedBetaGeo(_Model):
+class ShiftedBetaGeo(BaseModel):
     """sBG model of contract renewal (Fader & Hardie 2007).  params_: alpha, beta.
 
     ``fit(active)`` takes the number of customers still active at t = 0, 1, ..., n (t = 0 is the
@@ -1182,7 +1189,7 @@ class ShiftedBetaGeo(_Model):
 # reporting helpers
 # --------------------------------------------------------------------------------------------
 
-def model_parameters_table(models: Mapping[str, _Model]) -> pd.DataFrame:
+def model_parameters_table(models: Mapping[str, BaseModel]) -> pd.DataFrame:
     """Contract table: one row per (model, parameter) with estimate, ci_low, ci_high."""
     rows = []
     for name, m in models.items():
@@ -1195,7 +1202,7 @@ def model_parameters_table(models: Mapping[str, _Model]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "parameter", "estimate", "ci_low", "ci_high"])
 
 
-def calibration_holdout_comparison(model: _RFModel, cal_holdout_summary: pd.DataFrame,
+def calibration_holdout_comparison(model: RFModel, cal_holdout_summary: pd.DataFrame,
                                    max_frequency: int = 7) -> pd.DataFrame:
     """Actual vs predicted mean holdout purchases by calibration frequency (FHL 2005, fig. 4).
 
