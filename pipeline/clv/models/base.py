@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ...errors import InputError
+from ..arrays import as_array, distinct_rows, first_series, get_column, unique_x, wrap_like
 from ..numerics import (
     hess_from_grad,
     log_A0_quadrature,
@@ -203,49 +204,6 @@ def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col
 # --------------------------------------------------------------------------------------------
 # numerics shared by the models
 # --------------------------------------------------------------------------------------------
-
-def _unique_x(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct frequencies and the row -> distinct index (cached in `d`)."""
-    if "_ux" not in d:
-        d["_ux"], d["_xi"] = np.unique(d["x"], return_inverse=True)
-    return d["_ux"], d["_xi"]
-
-
-def _as_array(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)
-
-
-def _wrap(result: np.ndarray, like):
-    """Return a Series with the index of `like` when `like` is a Series, else an array/float."""
-    if isinstance(like, pd.Series):
-        return pd.Series(np.broadcast_to(result, like.shape), index=like.index)
-    result = np.asarray(result)
-    return float(result) if result.ndim == 0 else result
-
-
-def _first_series(*xs):
-    for x in xs:
-        if isinstance(x, pd.Series):
-            return x
-    return xs[0]
-
-
-def _aggregate(cols: dict[str, np.ndarray], weights) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Distinct rows of `cols` with summed weights."""
-    df = pd.DataFrame(cols)
-    df["_w"] = 1.0 if weights is None else _as_array(weights)
-    g = df.groupby(list(cols), sort=False)["_w"].sum().reset_index()
-    g = g.loc[g["_w"] > 0]
-    return {k: g[k].to_numpy(dtype=float) for k in cols}, g["_w"].to_numpy(dtype=float)
-
-
-def _get(data, names: tuple[str, ...]):
-    """Column `names[0]` of data, accepting lifetimes' ``_cal`` suffix and paper names."""
-    for n in names:
-        if n in data.columns:
-            return data[n]
-    raise InputError(f"column {names[0]!r} not found (columns: {list(data.columns)})", column=names[0])
-
 
 class BaseModel:
     """Shared fitting machinery of the models: maximum likelihood on distinct rows, standard errors.
@@ -477,14 +435,14 @@ class RFModel(BaseModel):
         if data is not None:
             if isinstance(weights, str):
                 weights = data[weights]
-            frequency = _get(data, ("frequency", "frequency_cal"))
-            recency = _get(data, ("recency", "recency_cal"))
-            T = _get(data, ("T", "T_cal"))
+            frequency = get_column(data, ("frequency", "frequency_cal"))
+            recency = get_column(data, ("recency", "recency_cal"))
+            T = get_column(data, ("T", "T_cal"))
         if frequency is None or recency is None or T is None:
             raise InputError("fit needs a summary table or frequency, recency and T")
-        x, tx, TT = _as_array(frequency), _as_array(recency), _as_array(T)
+        x, tx, TT = as_array(frequency), as_array(recency), as_array(T)
         _check_rft(x, tx, TT)
-        d, w = _aggregate({"x": x, "t_x": tx, "T": TT}, weights)
+        d, w = distinct_rows({"x": x, "t_x": tx, "T": TT}, weights)
         x0 = None if initial_params is None else np.log([initial_params[n] for n in self._names])
         return self._fit_data(d, w, x0)
 
@@ -533,7 +491,7 @@ class BetaGeo(RFModel):
     def _terms(self, p, d):
         """Log-likelihood pieces; functions of x alone are evaluated once per distinct x."""
         r, alpha, a, b = p
-        ux, xi = _unique_x(d)
+        ux, xi = unique_x(d)
         x, tx, T = d["x"], d["t_x"], d["T"]
         rep_u = ux > 0
         bx1 = np.where(rep_u, b + ux - 1, 1.0)
@@ -577,7 +535,7 @@ class BetaGeo(RFModel):
         per-row gradient matrix."""
         pen = self.penalizer_coef
         x, tx, T = d["x"], d["t_x"], d["T"]
-        ux, xi = _unique_x(d)
+        ux, xi = unique_x(d)
         W_u = np.bincount(xi, weights=w, minlength=ux.size)
         N = float(w.sum())
         rep = x > 0
@@ -636,22 +594,22 @@ class BetaGeo(RFModel):
 
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive at T | x, t_x, T) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
-        x, tx, TT = np.broadcast_arrays(_as_array(frequency), _as_array(recency), _as_array(T))
-        return _wrap(special.expit(-self._log_odds_dead(x, tx, TT)), _first_series(frequency, recency, T))
+        x, tx, TT = np.broadcast_arrays(as_array(frequency), as_array(recency), as_array(T))
+        return wrap_like(special.expit(-self._log_odds_dead(x, tx, TT)), first_series(frequency, recency, T))
 
     def expected_number_of_purchases_up_to_time(self, t):
         """E[X(t)] for a new customer (eq. 9 of FHL 2005), with 2F1 in Euler-transformed form."""
         r, alpha, a, b = self._p("r", "alpha", "a", "b")
-        tt = _as_array(t)
+        tt = as_array(t)
         z = tt / (alpha + tt)
         # (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)
         term = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-        return _wrap((a + b - 1) / (a - 1) * (1 - term), t)
+        return wrap_like((a + b - 1) / (a - 1) * (1 - term), t)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T] (eq. 10 of FHL 2005)."""
         r, alpha, a, b = self._p("r", "alpha", "a", "b")
-        tt, x, tx, TT = np.broadcast_arrays(_as_array(t), _as_array(frequency), _as_array(recency), _as_array(T))
+        tt, x, tx, TT = np.broadcast_arrays(as_array(t), as_array(frequency), as_array(recency), as_array(T))
         z = tt / (alpha + TT + tt)
         # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
         #   = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)       (Euler)
@@ -666,7 +624,7 @@ class BetaGeo(RFModel):
             term[bad] = np.exp((r + x[bad]) * (np.log1p(-z[bad]) - np.log1p(-q * z[bad])))
         num = (a + b + x - 1) / (a - 1) * (1 - term)
         res = num * special.expit(-self._log_odds_dead(x, tx, TT))
-        return _wrap(res, _first_series(frequency, recency, T, t))
+        return wrap_like(res, first_series(frequency, recency, T, t))
 
 
 # --------------------------------------------------------------------------------------------
@@ -723,8 +681,8 @@ class ParetoNBD(RFModel):
 
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive at T | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0)."""
-        x, tx, TT = np.broadcast_arrays(_as_array(frequency), _as_array(recency), _as_array(T))
-        return _wrap(special.expit(-self._log_odds_dead(x, tx, TT)), _first_series(frequency, recency, T))
+        x, tx, TT = np.broadcast_arrays(as_array(frequency), as_array(recency), as_array(T))
+        return wrap_like(special.expit(-self._log_odds_dead(x, tx, TT)), first_series(frequency, recency, T))
 
     @staticmethod
     def _one_minus_pow_over(s, base, t):
@@ -737,16 +695,16 @@ class ParetoNBD(RFModel):
     def expected_number_of_purchases_up_to_time(self, t):
         """E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]."""
         r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
-        tt = _as_array(t)
-        return _wrap(r * beta / alpha * self._one_minus_pow_over(s, beta, tt), t)
+        tt = as_array(t)
+        return wrap_like(r * beta / alpha * self._one_minus_pow_over(s, beta, tt), t)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T] = (r+x)(beta+T)/((alpha+T)(s-1)) [1-((beta+T)/(beta+T+t))^(s-1)] P(alive)."""
         r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
-        tt, x, tx, TT = np.broadcast_arrays(_as_array(t), _as_array(frequency), _as_array(recency), _as_array(T))
+        tt, x, tx, TT = np.broadcast_arrays(as_array(t), as_array(frequency), as_array(recency), as_array(T))
         palive = special.expit(-self._log_odds_dead(x, tx, TT))
         res = (r + x) * (beta + TT) / (alpha + TT) * self._one_minus_pow_over(s, beta + TT, tt) * palive
-        return _wrap(res, _first_series(frequency, recency, T, t))
+        return wrap_like(res, first_series(frequency, recency, T, t))
 
 
 # --------------------------------------------------------------------------------------------
@@ -770,7 +728,7 @@ class GammaGamma(BaseModel):
         mean = float(np.average(m, weights=w))
         fallback = np.log([1.0, 2.0, mean])
         try:
-            ux, xi = _unique_x(d)
+            ux, xi = unique_x(d)
             W = np.bincount(xi, weights=w, minlength=ux.size)
             m1 = np.bincount(xi, weights=w * m, minlength=ux.size)
             m2 = np.bincount(xi, weights=w * m * m, minlength=ux.size)
@@ -801,7 +759,7 @@ class GammaGamma(BaseModel):
         costs one log and one reciprocal per row, a few dot products, and special functions of the
         distinct frequencies only.  The Hessian is analytic (trigamma)."""
         pen = self.penalizer_coef
-        ux, xi = _unique_x(d)
+        ux, xi = unique_x(d)
         x, m = d["x"], d["m"]
         W_u = np.bincount(xi, weights=w, minlength=ux.size)
         N = float(w.sum())
@@ -865,12 +823,12 @@ class GammaGamma(BaseModel):
         if data is not None:
             if isinstance(weights, str):
                 weights = data[weights]
-            frequency = _get(data, ("frequency", "frequency_cal"))
-            monetary_value = _get(data, ("monetary_value", "monetary_value_cal"))
+            frequency = get_column(data, ("frequency", "frequency_cal"))
+            monetary_value = get_column(data, ("monetary_value", "monetary_value_cal"))
         if frequency is None or monetary_value is None:
             raise InputError("fit needs a summary table or frequency and monetary_value")
-        x, m = _as_array(frequency), _as_array(monetary_value)
-        w = np.ones_like(x) if weights is None else _as_array(weights)
+        x, m = as_array(frequency), as_array(monetary_value)
+        w = np.ones_like(x) if weights is None else as_array(weights)
         keep = (x > 0) & (m > 0) & np.isfinite(m)
         n_zero = int(np.sum((x > 0) & ~(m > 0)))
         if n_zero:
@@ -878,7 +836,7 @@ class GammaGamma(BaseModel):
                           RuntimeWarning, stacklevel=2)
         if not np.any(keep):
             raise InputError("GammaGamma needs repeat buyers (frequency > 0) with positive monetary value")
-        d, w = _aggregate({"x": x[keep], "m": m[keep]}, w[keep])
+        d, w = distinct_rows({"x": x[keep], "m": m[keep]}, w[keep])
         x0 = None if initial_params is None else np.log([initial_params[n] for n in self._names])
         return self._fit_data(d, w, x0)
 
@@ -893,7 +851,7 @@ class GammaGamma(BaseModel):
 
     def _ll_and_grad_rows(self, p_, d, grad=True):
         p, q, v = p_
-        ux, xi = _unique_x(d)
+        ux, xi = unique_x(d)
         x, m = d["x"], d["m"]
         pux = p * ux
         lv = np.log(v + x * m)
@@ -916,9 +874,9 @@ class GammaGamma(BaseModel):
         p, q, v = self._p("p", "q", "v")
         if frequency is None:
             return p * v / (q - 1)
-        x, m = np.broadcast_arrays(_as_array(frequency), _as_array(monetary_value))
+        x, m = np.broadcast_arrays(as_array(frequency), as_array(monetary_value))
         res = p * (v + x * m) / (p * x + q - 1)
-        return _wrap(res, _first_series(frequency, monetary_value))
+        return wrap_like(res, first_series(frequency, monetary_value))
 
     def customer_lifetime_value(self, transaction_model, frequency, recency, T, monetary_value,
                                 time: int = 12, discount_rate: float = 0.01, freq: str = "W"):
@@ -931,15 +889,15 @@ class GammaGamma(BaseModel):
         if freq not in _CLV_FACTOR:
             raise InputError(f"freq must be one of {sorted(_CLV_FACTOR)}, got {freq!r}")
         factor = _CLV_FACTOR[freq]
-        spend = _as_array(self.conditional_expected_average_profit(frequency, monetary_value))
-        clv = np.zeros(np.broadcast(spend, _as_array(T)).shape)
+        spend = as_array(self.conditional_expected_average_profit(frequency, monetary_value))
+        clv = np.zeros(np.broadcast(spend, as_array(T)).shape)
         prev = np.zeros_like(clv)
         for month in range(1, int(time) + 1):
-            cum = _as_array(transaction_model.conditional_expected_number_of_purchases_up_to_time(
+            cum = as_array(transaction_model.conditional_expected_number_of_purchases_up_to_time(
                 month * factor, frequency, recency, T))
             clv = clv + spend * (cum - prev) / (1 + discount_rate) ** month
             prev = cum
-        out = _wrap(clv, _first_series(frequency, recency, T, monetary_value))
+        out = wrap_like(clv, first_series(frequency, recency, T, monetary_value))
         if isinstance(out, pd.Series):
             out.name = "clv"
         return out
@@ -951,8 +909,8 @@ def frequency_spend_correlation(summary: pd.DataFrame) -> dict:
     The Gamma-Gamma model assumes spend is independent of purchase frequency; a small |r| supports
     it (FHL 2005 report r = 0.11 on CDNOW).  Returns {"r", "p_value", "n"}.
     """
-    x = _as_array(_get(summary, ("frequency", "frequency_cal")))
-    m = _as_array(_get(summary, ("monetary_value", "monetary_value_cal")))
+    x = as_array(get_column(summary, ("frequency", "frequency_cal")))
+    m = as_array(get_column(summary, ("monetary_value", "monetary_value_cal")))
     keep = (x > 0) & np.isfinite(m)
     if keep.sum() < 3:
         return {"r": float("nan"), "p_value": float("nan"), "n": int(keep.sum())}
@@ -975,7 +933,7 @@ class ShiftedBetaGeo(BaseModel):
     _names = ("alpha", "beta")
 
     def fit(self, active, initial_params: Mapping[str, float] | None = None):
-        a = _as_array(active.to_numpy() if isinstance(active, pd.Series) else active).ravel()
+        a = as_array(active.to_numpy() if isinstance(active, pd.Series) else active).ravel()
         if a.size < 2:
             raise InputError("sBG needs the active counts for at least periods 0 and 1")
         if np.any(a < 0) or np.any(np.diff(a) > 0):
@@ -1005,20 +963,20 @@ class ShiftedBetaGeo(BaseModel):
     def survival(self, t):
         """S(t) = B(alpha, beta + t) / B(alpha, beta)."""
         alpha, beta = self._p("alpha", "beta")
-        tt = _as_array(t)
-        return _wrap(np.exp(special.betaln(alpha, beta + tt) - special.betaln(alpha, beta)), t)
+        tt = as_array(t)
+        return wrap_like(np.exp(special.betaln(alpha, beta + tt) - special.betaln(alpha, beta)), t)
 
     def churn_probability(self, t):
         """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t >= 1."""
         alpha, beta = self._p("alpha", "beta")
-        tt = _as_array(t)
-        return _wrap(np.exp(special.betaln(alpha + 1, beta + tt - 1) - special.betaln(alpha, beta)), t)
+        tt = as_array(t)
+        return wrap_like(np.exp(special.betaln(alpha + 1, beta + tt - 1) - special.betaln(alpha, beta)), t)
 
     def retention_rate(self, t):
         """r_t = S(t) / S(t-1) = (beta + t - 1) / (alpha + beta + t - 1), t >= 1."""
         alpha, beta = self._p("alpha", "beta")
-        tt = _as_array(t)
-        return _wrap((beta + tt - 1) / (alpha + beta + tt - 1), t)
+        tt = as_array(t)
+        return wrap_like((beta + tt - 1) / (alpha + beta + tt - 1), t)
 
     def projected_active(self, n0: float, periods: int) -> pd.Series:
         """Expected active customers n0 S(t) for t = 0..periods."""
@@ -1054,12 +1012,12 @@ def calibration_holdout_comparison(model: RFModel, cal_holdout_summary: pd.DataF
     ``total_actual``, ``total_predicted`` and ``ratio`` (predicted / actual).
     """
     s = cal_holdout_summary
-    x = _get(s, ("frequency_cal",))
+    x = get_column(s, ("frequency_cal",))
     pred = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
-        _as_array(_get(s, ("duration_holdout",))), _as_array(x), _as_array(_get(s, ("recency_cal",))),
-        _as_array(_get(s, ("T_cal",)))), dtype=float)
-    actual = _as_array(_get(s, ("frequency_holdout",)))
-    xi = np.minimum(_as_array(x).astype(int), max_frequency)
+        as_array(get_column(s, ("duration_holdout",))), as_array(x), as_array(get_column(s, ("recency_cal",))),
+        as_array(get_column(s, ("T_cal",)))), dtype=float)
+    actual = as_array(get_column(s, ("frequency_holdout",)))
+    xi = np.minimum(as_array(x).astype(int), max_frequency)
     labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
     df = pd.DataFrame({"bucket": pd.Categorical.from_codes(xi, labels), "actual": actual, "pred": pred})
     g = df.groupby("bucket", observed=False)
