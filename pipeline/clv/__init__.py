@@ -8,8 +8,8 @@ from .models.base import (
     calibration_holdout_comparison,
     frequency_spend_correlation,
     model_parameters_table,
-    rfm_summary,
 )
+from .summary import rfm_summary
 
 __all__ = [
     "rfm_summary",
