@@ -1,7 +1,6 @@
 """Customer-base ("buy 'til you die") purchase models on scipy; see :mod:`pipeline.clv.models.base`."""
 
 from .models.base import (
-    BetaGeo,
     GammaGamma,
     ParetoNBD,
     ShiftedBetaGeo,
@@ -9,6 +8,7 @@ from .models.base import (
     frequency_spend_correlation,
     model_parameters_table,
 )
+from .models.beta_geo import BetaGeo
 from .summary import rfm_summary
 
 __all__ = [
