@@ -2,13 +2,13 @@
 
 from .models.base import (
     GammaGamma,
-    ParetoNBD,
     ShiftedBetaGeo,
     calibration_holdout_comparison,
     frequency_spend_correlation,
     model_parameters_table,
 )
 from .models.beta_geo import BetaGeo
+from .models.pareto_nbd import ParetoNBD
 from .summary import rfm_summary
 
 __all__ = [
