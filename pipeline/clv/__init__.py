@@ -1,13 +1,13 @@
 """Customer-base ("buy 'til you die") purchase models on scipy; see :mod:`pipeline.clv.models.base`."""
 
 from .models.base import (
-    GammaGamma,
     ShiftedBetaGeo,
     calibration_holdout_comparison,
     frequency_spend_correlation,
     model_parameters_table,
 )
 from .models.beta_geo import BetaGeo
+from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
 from .summary import rfm_summary
 
