@@ -1,7 +1,6 @@
 """Customer-base ("buy 'til you die") purchase models on scipy; see :mod:`pipeline.clv.models.base`."""
 
 from .models.base import (
-    ShiftedBetaGeo,
     calibration_holdout_comparison,
     frequency_spend_correlation,
     model_parameters_table,
@@ -9,6 +8,7 @@ from .models.base import (
 from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
+from .models.shifted_beta_geo import ShiftedBetaGeo
 from .summary import rfm_summary
 
 __all__ = [
