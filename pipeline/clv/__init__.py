@@ -1,10 +1,6 @@
 """Customer-base ("buy 'til you die") purchase models on scipy; see :mod:`pipeline.clv.models.base`."""
 
-from .models.base import (
-    calibration_holdout_comparison,
-    frequency_spend_correlation,
-    model_parameters_table,
-)
+from .diagnostics import calibration_holdout_comparison, frequency_spend_correlation, model_parameters_table
 from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
