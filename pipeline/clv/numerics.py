@@ -83,7 +83,7 @@ def _blas_handles() -> list:
                                 if "/" in ln and "openblas" in ln.rsplit("/", 1)[-1].lower()})
             for path in paths:
                 try:
-                    fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local")
+                    fn = ctypes.CDLL(path).openblas_set_num_threads_local
                 except (OSError, AttributeError):
                     continue
                 fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_int]
