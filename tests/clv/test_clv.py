@@ -15,7 +15,7 @@ import pytest
 from pipeline import clv
 from pipeline.errors import InputError
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 CDNOW = REAL / "cdnow_lifetimes"
 
 
