@@ -1,0 +1,58 @@
+"""Customer-base ("buy 'til you die") purchase models on scipy.
+
+Implements the models users know from the ``lifetimes`` package without depending on it:
+
+* :func:`rfm_summary` -- transaction log to frequency / recency / T / monetary value (optionally with a
+  calibration / holdout split), following ``lifetimes.utils.summary_data_from_transaction_data`` and
+  ``calibration_and_holdout_data``;
+* :class:`BetaGeo` -- BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way");
+* :class:`ParetoNBD` -- Pareto/NBD (Schmittlein, Morrison & Colombo 1987) in the formulation of
+  Fader & Hardie (2005) "A Note on Deriving the Pareto/NBD Model and Related Expressions";
+* :class:`GammaGamma` -- the spend model (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value
+  curves"; Fader & Hardie 2013 "The Gamma-Gamma model of monetary value"), with
+  :meth:`GammaGamma.customer_lifetime_value` as in lifetimes;
+* :class:`ShiftedBetaGeo` -- the sBG contractual retention model (Fader & Hardie 2007, "How to project
+  customer retention").
+
+All log-likelihoods are closed form and evaluated in log space.  Models are fitted on the distinct
+rows of the data with their counts as weights (a million customers with day-resolution dates cost
+little more than a few thousand), by L-BFGS-B on the log-parameters with central-difference
+gradients, polished by Newton steps on a numerical Hessian.  Standard errors come from the inverse
+of that Hessian (in log-parameter space) mapped to the parameters by the delta method
+(se(theta) = theta * se(log theta)); 95% intervals are exp(log theta +- 1.96 se(log theta)) by default
+(``ci_method="wald"`` for theta +- 1.96 se).
+
+Conventions
+-----------
+``params_`` uses lifetimes' names: BG/NBD ``r, alpha, a, b``; Pareto/NBD ``r, alpha, s, beta``;
+Gamma-Gamma ``p, q, v`` (``v`` is the papers' gamma); sBG ``alpha, beta``.
+``log_likelihood_`` is the maximised log-likelihood summed over customers (comparable with the
+papers' values, e.g. -9582.4 for BG/NBD on the CDNOW sample).
+
+Layout
+------
+:mod:`~pipeline.clv.summary` (:func:`rfm_summary`); :mod:`~pipeline.clv.models` with the shared base in
+:mod:`~pipeline.clv.models.base` and one module per model (``beta_geo``, ``pareto_nbd``,
+``gamma_gamma``, ``shifted_beta_geo``); :mod:`~pipeline.clv.numerics` (log 2F1, quadrature, numerical
+derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and output handling);
+:mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`, :func:`model_parameters_table`,
+:func:`calibration_holdout_comparison`).  Everything analysts use is importable from here.
+"""
+
+from .diagnostics import calibration_holdout_comparison, frequency_spend_correlation, model_parameters_table
+from .models.beta_geo import BetaGeo
+from .models.gamma_gamma import GammaGamma
+from .models.pareto_nbd import ParetoNBD
+from .models.shifted_beta_geo import ShiftedBetaGeo
+from .summary import rfm_summary
+
+__all__ = [
+    "rfm_summary",
+    "BetaGeo",
+    "ParetoNBD",
+    "GammaGamma",
+    "ShiftedBetaGeo",
+    "frequency_spend_correlation",
+    "model_parameters_table",
+    "calibration_holdout_comparison",
+]

@@ -1,0 +1,57 @@
+"""The models' inputs and outputs: summary columns, float arrays, distinct rows, results shaped like the input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+
+def unique_x(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct frequencies and the row -> distinct index (cached in `d`).
+
+    `d` is a model's data: columns by name, the frequency (number of repeat purchases) as ``"x"``."""
+    if "_ux" not in d:
+        d["_ux"], d["_xi"] = np.unique(d["x"], return_inverse=True)
+    return d["_ux"], d["_xi"]
+
+
+def as_array(x) -> np.ndarray:
+    """`x` (scalar, list, array or Series) as a float ndarray, without a copy when it already is one."""
+    return np.asarray(x, dtype=float)
+
+
+def wrap_like(result: np.ndarray, like):
+    """Return a Series with the index of `like` when `like` is a Series, else an array/float."""
+    if isinstance(like, pd.Series):
+        return pd.Series(np.broadcast_to(result, like.shape), index=like.index)
+    result = np.asarray(result)
+    return float(result) if result.ndim == 0 else result
+
+
+def first_series(*xs):
+    """The first of `xs` that is a pandas Series (the result takes its index), else the first of `xs`."""
+    for x in xs:
+        if isinstance(x, pd.Series):
+            return x
+    return xs[0]
+
+
+def distinct_rows(cols: dict[str, np.ndarray], weights) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Distinct rows of `cols` with summed weights (``None``: one per row); rows summing to <= 0 are dropped."""
+    df = pd.DataFrame(cols)
+    df["_w"] = 1.0 if weights is None else as_array(weights)
+    g = df.groupby(list(cols), sort=False)["_w"].sum().reset_index()
+    g = g.loc[g["_w"] > 0]
+    return {k: g[k].to_numpy(dtype=float) for k in cols}, g["_w"].to_numpy(dtype=float)
+
+
+def get_column(data, names: tuple[str, ...]):
+    """Column `names[0]` of data, accepting lifetimes' ``_cal`` suffix and paper names.
+
+    The first of `names` that `data` has is returned; the error, when none is there, names ``names[0]``."""
+    for n in names:
+        if n in data.columns:
+            return data[n]
+    raise InputError(f"column {names[0]!r} not found (columns: {list(data.columns)})", column=names[0])
