@@ -160,7 +160,7 @@ def _cohort_finish(retained: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohort_pandas(data, opts):
-    from pipeline.analyses.lifecycle.lifecycle import cohort_retention
+    from pipeline.analyses.lifecycle import cohort_retention
 
     return cohort_retention(_read(data, "cohort"), freq="M")
 

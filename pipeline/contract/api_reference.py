@@ -18,7 +18,7 @@ API_MODULES = (
     "pipeline.analyses.service",
     "pipeline.analyses.value.customer_value",
     "pipeline.analyses.value.segmentation",
-    "pipeline.analyses.lifecycle.lifecycle",
+    "pipeline.analyses.lifecycle",
     "pipeline.analyses.lifecycle.retention",
     "pipeline.analyses.lifecycle.crosssell",
     "pipeline.analyses.findings",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.analyses.lifecycle import lifecycle as lc
+from pipeline.analyses import lifecycle as lc
 
 
 def _sales(rows):
@@ -92,7 +92,7 @@ def test_cohort_counts_agree_on_the_dense_and_the_sorting_paths(monkeypatch):
     import numpy as np
     import pandas as pd
 
-    from pipeline.analyses.lifecycle import lifecycle
+    from pipeline.analyses import lifecycle
 
     rng = np.random.default_rng(4)
     sales = pd.DataFrame({"customer_id": rng.integers(0, 300, 5000).astype(str),
