@@ -167,7 +167,8 @@ def show_repair(ch: Chapter, s: Scope, r: RepairResult) -> None:
     rk.section(t("service.repair_section"))
     rk.save_table(r.km, "repair_time_km")
     rk.paragraph(t("service.repair_text", open=int(r.summary["open"].sum())))
-    curves = dict(r.km.groupby("service_level"))
+    # a comprehension, not dict(groupby): a GroupBy has a .keys attribute (the column name), which dict() calls
+    curves = {level: g for level, g in r.km.groupby("service_level")}  # noqa: C416
     xmax = float(r.summary["p90_ci_high"].max()) if r.summary["p90_ci_high"].notna().any() else None
     fig = charts.survival_curves(curves, xlabel=t("service.hours_axis"), ylabel=t("service.not_restored_axis"),
                                  legend_title=t("service.level_legend"), xmax=xmax * 1.15 if xmax else None)
