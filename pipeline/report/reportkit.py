@@ -104,7 +104,7 @@ def context() -> ReportContext:
 # --------------------------------------------------------------------------------------------
 # Output
 
-def _emit(markup: str) -> None:
+def emit(markup: str) -> None:
     """Display ``markup`` as a marked ``text/html`` output (nothing else in the bundle)."""
     from IPython.display import display
 
@@ -306,22 +306,22 @@ def write_csv(df, path: str | Path, *, index: bool = False) -> Path:
 
 def chapter(title: str) -> None:
     """A chapter heading (numbered 第一章 / Chapter 1 … when the report is rendered)."""
-    _emit(chapter_html(title))
+    emit(chapter_html(title))
 
 
 def section(title: str) -> None:
     """A section heading (numbered n.m when the report is rendered)."""
-    _emit(section_html(title))
+    emit(section_html(title))
 
 
 def paragraph(text: str) -> None:
     """A paragraph of text; ``{fig:label}`` / ``{tab:label}`` become numbered references."""
-    _emit(paragraph_html(text))
+    emit(paragraph_html(text))
 
 
 def bullets(items) -> None:
     """A bulleted list (e.g. the points to raise in a review meeting)."""
-    _emit(bullets_html(list(items)))
+    emit(bullets_html(list(items)))
 
 
 def abstract(paragraphs) -> None:
@@ -329,7 +329,7 @@ def abstract(paragraphs) -> None:
 
     Any notebook may emit it; the renderer collects every abstract block, in notebook order.
     """
-    _emit(abstract_html(paragraphs))
+    emit(abstract_html(paragraphs))
 
 
 def _as_figure(fig):
@@ -357,7 +357,7 @@ def figure(fig, label: str, caption: str, source: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(mpl_fig)
-    _emit(figure_html(png, label, caption, source, ctx.lang))
+    emit(figure_html(png, label, caption, source, ctx.lang))
 
 
 def table(df, label: str, caption: str, source: str | None = None, *, index: bool = False,
@@ -366,7 +366,7 @@ def table(df, label: str, caption: str, source: str | None = None, *, index: boo
     ctx = context()
     _check_label(label, "table")
     write_csv(df, ctx.tables_dir / f"{label}.csv", index=index)
-    _emit(table_html(df, label, caption, source, ctx.lang, index=index,
+    emit(table_html(df, label, caption, source, ctx.lang, index=index,
                      float_format=float_format, max_rows=max_rows))
 
 

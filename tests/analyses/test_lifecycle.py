@@ -93,14 +93,15 @@ def test_cohort_counts_agree_on_the_dense_and_the_sorting_paths(monkeypatch):
     import pandas as pd
 
     from pipeline.analyses import lifecycle
+    from pipeline.analyses.lifecycle import cohorts
 
     rng = np.random.default_rng(4)
     sales = pd.DataFrame({"customer_id": rng.integers(0, 300, 5000).astype(str),
                           "order_date": pd.Timestamp("2007-01-01") + pd.to_timedelta(rng.integers(0, 1000, 5000), "D"),
                           "is_return": rng.random(5000) < 0.05})
     dense = lifecycle.cohort_retention(sales, freq="M")
-    monkeypatch.setattr(lifecycle, "_DENSE_KEYS", 0)
-    monkeypatch.setattr(lifecycle, "_DENSE_COUNTS", 0)
+    monkeypatch.setattr(cohorts, "DENSE_KEYS", 0)
+    monkeypatch.setattr(cohorts, "DENSE_COUNTS", 0)
     sorted_ = lifecycle.cohort_retention(sales, freq="M")
     pd.testing.assert_frame_equal(dense, sorted_)
     assert (dense.loc[dense["period_index"] == 0, "rate"] == 1.0).all()

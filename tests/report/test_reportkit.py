@@ -25,7 +25,7 @@ HOSTILE = [
 def emitted(monkeypatch, tmp_path):
     """Capture what reportkit displays; returns the list of HTML strings."""
     out: list[str] = []
-    monkeypatch.setattr(rk, "_emit", out.append)
+    monkeypatch.setattr(rk, "emit", out.append)
     rk.setup(tmp_path, "zh-Hant")
     return out
 

@@ -7,13 +7,13 @@ import pandas as pd
 
 # below this many possible keys a dense array beats hashing or sorting them: at most 50 MB of flags
 # for distinct keys, 40 MB of counts (counting keys are cohort × period cells: thousands in practice)
-_DENSE_KEYS = 50_000_000
-_DENSE_COUNTS = 5_000_000
+DENSE_KEYS = 50_000_000
+DENSE_COUNTS = 5_000_000
 
 
 def _distinct(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """The distinct non-negative integer keys (< ``n_keys``), ascending."""
-    if n_keys <= _DENSE_KEYS:
+    if n_keys <= DENSE_KEYS:
         seen = np.zeros(n_keys, dtype=bool)
         seen[keys] = True
         return np.flatnonzero(seen)
@@ -22,7 +22,7 @@ def _distinct(keys: np.ndarray, n_keys: int) -> np.ndarray:
 
 def _counts(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """(distinct key, how often) for non-negative integer keys (< ``n_keys``), ascending by key."""
-    if n_keys <= _DENSE_COUNTS:
+    if n_keys <= DENSE_COUNTS:
         counts = np.bincount(keys, minlength=n_keys)
         present = np.flatnonzero(counts)
         return present, counts[present]
