@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.contract.model import Column, Table, Text
+from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns
 from pipeline.contract.vocabulary import SERVICE_LEVELS
 
 CONTRACTS = Table(
@@ -20,7 +21,9 @@ CONTRACTS = Table(
                unique=True, example="HT2007-0830"),
         Column("customer_id", "id", Text("Customer identifier.", "客戶代碼。"),
                raw=("customer id", "customer no", "客戶編號"), nullable=False),
-        Column("customer_name", "text", None, raw=("customer", "customer name", "客戶名稱", "客戶")),
+        Column("customer_name", "text", CUSTOMER_NAME,
+               raw_description=RAW_CUSTOMER_NAME,
+               raw=("customer", "customer name", "客戶名稱", "客戶")),
         Column("start_date", "datetime", Text("Contract start date.", "合約起始日。"),
                raw=("start", "start date", "開始日期", "起始日期", "生效日期"), nullable=False),
         Column("end_date", "datetime", Text("Contract end date (the renewal date).", "合約到期日（續保日）。"),
@@ -31,7 +34,6 @@ CONTRACTS = Table(
                minimum=0),
         Column("renewed", "boolean", Text("Renewed (true/false; empty while undecided).", "是否續保（未決定為空）。"),
                raw=("renewal", "是否續保", "續保", "是否續約"), example="Y / N / 是 / 否 / empty"),
-        Column("source_file", "text", None, nullable=False, nonempty=True),
-        Column("source_row", "integer", None, nullable=False, minimum=1),
+        *source_columns(),
     ),
 )

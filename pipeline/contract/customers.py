@@ -20,6 +20,7 @@ CUSTOMERS = Table(
         Column("industry", "text", Text("Industry.", "行業。"), raw=("sector", "行業")),
         Column("tier", "code", Text("Customer tier: VIP, large or SMB.", "客戶等級：VIP、大型或中小型。"),
                raw=("segment", "customer tier", "客戶等級", "等級"), values=TIERS),
-        Column("region", "text", None, raw=("area", "地區", "區域")),
+        Column("region", "text", Text("Region or district.", "地區。"),
+               raw=("area", "地區", "區域")),
     ),
 )

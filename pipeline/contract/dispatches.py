@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.contract.model import Column, Table, Text
+from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns
 from pipeline.contract.vocabulary import SERVICE_LEVELS
 
 DISPATCHES = Table(
@@ -25,8 +26,8 @@ DISPATCHES = Table(
                                          "客戶代碼（原有，或由歸併後的名稱導出）。"),
                raw=("customer id", "customer no", "customer number", "客戶編號", "客戶代碼"), nullable=False,
                example="C0042"),
-        Column("customer_name", "text", Text("Customer name after merging spelling variants.",
-                                             "歸併寫法後的客戶名稱。"),
+        Column("customer_name", "text", CUSTOMER_NAME,
+               raw_description=RAW_CUSTOMER_NAME,
                raw=("customer", "customer name", "client", "客戶名稱", "客戶", "用戶名稱")),
         Column("reported_at", "datetime", Text("When the customer reported the fault.", "客戶報修時間。"),
                raw=("report date", "reported", "report time", "open date", "opened", "created", "報修時間",
@@ -46,7 +47,8 @@ DISPATCHES = Table(
                raw=("machine type", "type", "機器類型"), length=4),
         Column("machine_model", "code", Text("Machine model (3 characters, e.g. Q7C).", "型號（3 碼，例如 Q7C）。"),
                raw=("machine model", "model"), length=3),
-        Column("serial", "text", None, raw=("serial no", "serial number", "sn", "序列號", "序號")),
+        Column("serial", "text", Text("Machine serial number.", "機器序列號。"),
+               raw=("serial no", "serial number", "sn", "序列號", "序號")),
         Column("symptom_text", "text", Text("Reported symptom as written.", "原始故障現象描述。"),
                raw=("symptom", "fault", "problem", "故障現象", "現象", "故障描述"), example="4個HDD黃燈常亮"),
         Column("symptom_code", "code", Text("Symptom code from the taxonomy.", "依分類表的故障現象代碼。")),
@@ -61,28 +63,48 @@ DISPATCHES = Table(
                                           "隨單寄送的備件（最多兩件）。"),
                raw=("parts sent", "parts to carry", "寄送備件", "攜帶備件", "發送備件"), nullable=False,
                example="HDD+RAID"),
-        Column("parts_used", "list", None, raw=("parts used", "replaced parts", "使用備件", "更換備件"),
+        Column("parts_used", "list", Text("Spare parts used in the repair (may differ from those sent).",
+                                          "維修實際使用的備件（可能與寄送的不同）。"),
+               raw=("parts used", "replaced parts", "使用備件", "更換備件"),
                nullable=False),
         Column("visits", "integer", Text("Number of site visits.", "到場次數。"),
                raw=("visit count", "number of visits", "上門次數"), minimum=0),
         Column("engineer", "text", Text("Field engineer.", "現場工程師。"),
                raw=("engineer name", "ssr", "technician", "工程師", "工程師姓名")),
-        Column("branch", "text", None, raw=("branch office", "office", "分公司", "分支機構")),
+        Column("branch", "text", Text("Branch office that handled the dispatch.", "處理派單的分公司。"),
+               raw=("branch office", "office", "分公司", "分支機構")),
         Column("first_time_fix", "boolean", Text("Fixed on the first visit (true/false).", "是否一次修復。")),
-        Column("source_file", "text", Text("Raw file the row came from (with source_row: its row).",
-                                           "資料列來源檔案（source_row 為列號）。"), nullable=False, nonempty=True),
-        Column("source_row", "integer", None, nullable=False, minimum=1),
+        *source_columns(),
         # written when a source gives them
-        Column("service_level_text", "text", None, extra=True),
-        Column("product_series", "code", None, extra=True),
-        Column("product_line", "code", None, extra=True),
-        Column("events", "integer", None, extra=True),
-        Column("reassignments", "integer", None, extra=True),
+        Column("service_level_text", "text", Text("The service level as the export wrote it, before it was read as "
+                                                  "5x9, 7x24x8 or 7x24x4.",
+                                                  "匯出檔原寫的服務級別（對應前）。"),
+               extra=True),
+        Column("product_series", "code", Text("Product series of the machine type (x: low-end, p: high-end), from "
+                                              "pipeline/clean/data/product_lines.csv.",
+                                              "機型所屬系列（x：低階，p：高階）。"),
+               extra=True),
+        Column("product_line", "code", Text("Product line of the machine type, from the same file.",
+                                            "機型所屬產品線。"),
+               extra=True),
+        Column("events", "integer", Text("Event-log exports: the events folded into this dispatch.",
+                                         "事件日誌匯出：併入此派單的事件數。"),
+               extra=True),
+        Column("reassignments", "integer", Text("Event-log exports: changes of the handling resource between "
+                                                "consecutive events.",
+                                                "事件日誌匯出：相鄰事件間處理人變更的次數。"),
+               extra=True),
         # raw only: split or coded into the processed columns above
-        Column("machine_type_model", "text", None,
+        Column("machine_type_model", "text", Text("Machine type and model written together (e.g. 7979Q7C), split into "
+                                                  "machine_type and machine_model.",
+                                                  "機型與型號合寫（例如 7979Q7C），拆為機型與型號。"),
+
                raw=("type model", "type-model", "machine type model", "mtm", "機型", "機器型號", "型號"),
                processed=False, example="7979Q7C"),
-        Column("predicted_cause_text", "text", None,
+        Column("predicted_cause_text", "text", Text("The cause technical support (CAG) predicted, as written; coded "
+                                                    "into predicted_cause_code.",
+                                                    "技術支援（CAG）預判原因的原文，編碼為預判原因代碼。"),
+
                raw=("predicted cause", "cag cause", "cag預判原因", "預判原因", "cag診斷"), processed=False),
     ),
 )
