@@ -29,6 +29,8 @@ def _period_args(p: argparse.ArgumentParser) -> None:
                    help="write sample exports into --raw first when it holds none (what `make report` does)")
     p.add_argument("--run-date", default=None, help="the run date (YYYY-MM-DD); dates after it are rejected")
     p.add_argument("--no-pdf", action="store_true", help="render the HTML only")
+    p.add_argument("--organisation", default="", help="the service organisation's name in the report "
+                                                        "(default: sources.yml's organisation, else a neutral name)")
 
 
 def _engine_args(p: argparse.ArgumentParser) -> None:
@@ -119,7 +121,8 @@ def _run(args) -> int:
         target = run_report(args.raw, args.processed, args.out, period=args.period, start=args.start, end=args.end,
                             lang=args.lang, sample_if_empty=args.sample_if_empty, run_date=args.run_date,
                             pdf=not args.no_pdf, sources_file=args.sources, progress=sys.stderr.isatty(),
-                            engine=args.engine, scheduler=args.scheduler)
+                            engine=args.engine, scheduler=args.scheduler, say=print,
+                            organisation=args.organisation)
         print(f"report written to {target} in {time.perf_counter() - started:.0f} s")
         return 0
     if args.command == "reviews":

@@ -46,26 +46,48 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+# Which table each headline measure comes from: a measure is reported only when its table has rows
+# in the period, and compared with an earlier period only when the table covers that whole period.
+SOURCES = {"dispatches": "dispatches", "first_time_fix": "dispatches", "breach_rate": "dispatches",
+           "revenue": "sales", "buyers": "sales", "renewal_rate": "contracts"}
+_DATES = {"dispatches": "reported_at", "sales": "order_date", "contracts": "end_date"}
+
+
+def covers(data: dict[str, pd.DataFrame], table: str, period: Period) -> bool:
+    """Whether ``table`` covers ``period``: it has rows in it, and its data began by the time a tenth of the
+    period had passed (an export that starts in the middle of a quarter does not measure that quarter).
+    Only then is a measure of that period comparable with another."""
+    frame = data.get(table)
+    if frame is None or not len(frame):
+        return False
+    dates = frame[_DATES[table]]
+    grace = (period.end_exclusive - period.start) / 10
+    return bool(dates.min() < period.start + grace) and bool(period.contains(dates).any())
+
+
 def _period_metrics(data: dict[str, pd.DataFrame], period: Period) -> dict[str, tuple]:
+    """The headline measures of ``period``, from the tables that have rows in it."""
     from pipeline.analyses.service import sla
     from pipeline.analyses.stats import wilson_interval
 
+    out: dict[str, tuple] = {}
     d = data["dispatches"][period.contains(data["dispatches"]["reported_at"])]
-    s = data["sales"][period.contains(data["sales"]["order_date"])]
-    c = data["contracts"]
-    decided = c[period.contains(c["end_date"]) & c["renewed"].notna()]
-    out: dict[str, tuple] = {"dispatches": (float(len(d)), None, None)}
-    known = d["first_time_fix"].dropna()
-    if len(known):
-        k = int(known.sum())
-        out["first_time_fix"] = (k / len(known), *wilson_interval(k, len(known)))
     if len(d):
+        out["dispatches"] = (float(len(d)), None, None)
+        known = d["first_time_fix"].dropna()
+        if len(known):
+            k = int(known.sum())
+            out["first_time_fix"] = (k / len(known), *wilson_interval(k, len(known)))
         flags = sla.sla_flags(d, as_of=period.end_exclusive)
         b = flags["breached"].dropna()
         if len(b):
             out["breach_rate"] = (float(b.mean()), *wilson_interval(int(b.sum()), len(b)))
-    out["revenue"] = (float(s["amount"].sum()), None, None)
-    out["buyers"] = (float(s.loc[~s["is_return"].astype(bool), "customer_id"].nunique()), None, None)
+    s = data["sales"][period.contains(data["sales"]["order_date"])]
+    if len(s):
+        out["revenue"] = (float(s["amount"].sum()), None, None)
+        out["buyers"] = (float(s.loc[~s["is_return"].astype(bool), "customer_id"].nunique()), None, None)
+    c = data["contracts"]
+    decided = c[period.contains(c["end_date"]) & c["renewed"].notna()]
     if len(decided):
         k = int(decided["renewed"].astype(bool).sum())
         out["renewal_rate"] = (k / len(decided), *wilson_interval(k, len(decided)))
@@ -83,15 +105,17 @@ def has_data(data: dict[str, pd.DataFrame], period: Period) -> bool:
 
 
 def key_metrics(data: dict[str, pd.DataFrame], period: Period) -> list[Metric]:
-    """The headline measures of ``period``, of the period before it and of the same period a year
-    earlier (None where the data does not cover that period)."""
+    """The headline measures of ``period`` that the data measures, each with the period before it and
+    the same period a year earlier where the measure's table covers those periods (None otherwise)."""
     now = _period_metrics(data, period)
-    before = _period_metrics(data, period.previous()) if has_data(data, period.previous()) else {}
-    year = period.year_earlier()
-    # a yearly period's year-earlier period is its previous period: do not say it twice
-    year_ago = (_period_metrics(data, year) if year != period.previous() and has_data(data, year) else {})
-    return [Metric(key=k, kind=KINDS[k], current=v[0], previous=before.get(k, (None,))[0],
-                   ci_low=v[1], ci_high=v[2], year_earlier=year_ago.get(k, (None,))[0])
+    earlier = {}
+    for name, other in (("previous", period.previous()), ("year", period.year_earlier())):
+        if name == "year" and other == period.previous():
+            continue           # a yearly period's year-earlier period is its previous period: not said twice
+        values = _period_metrics(data, other)
+        earlier[name] = {k: v for k, v in values.items() if covers(data, SOURCES[k], other)}
+    return [Metric(key=k, kind=KINDS[k], current=v[0], previous=earlier["previous"].get(k, (None,))[0],
+                   ci_low=v[1], ci_high=v[2], year_earlier=earlier.get("year", {}).get(k, (None,))[0])
             for k, v in now.items()]
 
 
@@ -99,6 +123,8 @@ def ftf_driver(data: dict[str, pd.DataFrame], period: Period,
                min_dispatches: int = DRIVER_MIN_DISPATCHES) -> Driver | None:
     """The symptom whose first-time fix rate moved most between the previous period and this one."""
     d = data["dispatches"]
+    if not covers(data, "dispatches", period.previous()):
+        return None
 
     def rates(p: Period) -> pd.DataFrame:
         x = d[p.contains(d["reported_at"]) & d["first_time_fix"].notna()]

@@ -43,6 +43,14 @@ class Period:
         start = self.start + pd.DateOffset(months=months * steps)
         return _make(self.kind, start)
 
+    def title(self, lang: str = "en") -> str:
+        """The period as running text names it: the label (``2009Q4``), or for a custom period its first
+        and last day (``2016-03-01 to 2016-04-30``); the label of a custom period is a folder name."""
+        if self.kind != "custom":
+            return self.label
+        joiner = " to " if lang == "en" else " 至 "
+        return f"{self.start.date().isoformat()}{joiner}{self.end.date().isoformat()}"
+
     def previous(self) -> Period:
         return self.shifted(-1)
 

@@ -57,6 +57,7 @@ class Column:
     description: Text | None
     raw: tuple[str, ...] | None = None
     raw_description: Text | None = None      # when the raw column means something else than the processed one
+    derived_from: tuple[str, ...] = ()       # the raw columns a derived column is made from
     processed: bool = True
     extra: bool = False
     nullable: bool = True

@@ -12,8 +12,9 @@ from pipeline.contract.model import Option
 # Cells whose trimmed text is one of these are empty unless a source says otherwise. Matched exactly:
 # ``NA`` is a name, not a null.
 DEFAULT_NULL_TOKENS = ("NULL", "null", "N/A", "n/a", "#N/A")
-# Order ids starting with these mark a return line (besides a negative quantity or amount).
-DEFAULT_RETURN_PREFIXES = ("C", "R")
+# Order ids starting with these mark a return line (besides a negative quantity or amount): none unless a
+# source declares them, since an id's first letter means nothing in general (Superstore's orders are "CA-…").
+DEFAULT_RETURN_PREFIXES = ()
 
 OPTIONS = (
     Option("encoding", "The text encoding of a CSV export, when it is neither UTF-8 (with or without BOM) nor "
@@ -35,7 +36,7 @@ OPTIONS = (
     Option("currency", "The currency of a sales export that has no currency column.", "currency: CNY",
            tables=("sales",)),
     Option("return_prefixes", "Order-id prefixes that mark a return line, as well as a negative quantity or "
-                              "amount.", "return_prefixes: [C]", default=", ".join(DEFAULT_RETURN_PREFIXES),
+                              "amount (which always does).", "return_prefixes: [C]", default="none",
            tables=("sales",)),
     Option("service_levels", "How this export writes its service levels, mapped onto 5x9, 7x24x8 and 7x24x4.",
            'service_levels: {"Value 2": 7x24x4, "Value 3": 7x24x8}', tables=("dispatches",)),

@@ -205,7 +205,41 @@ def contract_markdown() -> str:
               "the report's language.", ""]
     for doc in REPORT_TABLES:
         lines += _document(doc, "###")
+    lines += _sections()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _need_text(need) -> str:
+    span = {"period": "in the period", "history": "before the period's end", "previous": "in the previous period",
+            "any": "at all"}[need.when]
+    if need.kind == "rows":
+        return f"{need.at_least}+ `{need.table}` rows {span}"
+    if need.kind == "values":
+        return f"{need.at_least}+ `{need.table}` rows {span} with `{need.column}`"
+    if need.kind == "customers":
+        return f"{need.at_least}+ buying customers {span}"
+    if need.kind == "decided_contracts":
+        return f"{need.at_least}+ contracts with a decided renewal"
+    if need.kind == "months":
+        return f"{need.at_least}+ months of `{need.table}` history"
+    return f"rows of `{need.table}` from `{need.column}`"
+
+
+def _sections() -> list[str]:
+    from pipeline.contract.sections import CHAPTERS, SECTIONS
+
+    lines = ["## Report sections and what they need", "",
+             "Each section is shown only when the data meets its needs (declared in "
+             "`pipeline/contract/sections.py`); otherwise one paragraph says what is missing and how to supply it, "
+             "and chapter 1's coverage table lists it. A chapter whose own needs are not met is a short page saying "
+             "so. Silent sections are left out without a word.", ""]
+    rows = []
+    for key, section in SECTIONS.items():
+        chapter = CHAPTERS[section.chapter]
+        needs = [*chapter.needs, *section.needs]
+        rows.append([f"`{key}`", "; ".join(_need_text(n) for n in needs) or "nothing",
+                     "silent" if section.silent else ""])
+    return lines + _table(["section", "needs", ""], rows) + [""]
 
 
 def write_docs(out_dir: Path) -> list[Path]:

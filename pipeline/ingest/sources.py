@@ -29,7 +29,11 @@ class Source:
     options: dict = field(default_factory=dict)
 
 
-def load_sources_config(path: Path) -> list[dict]:
+# sources.yml's top-level keys besides the list of sources
+SETTINGS = ("organisation",)
+
+
+def _read_config(path: Path) -> dict:
     with open(path, encoding="utf-8") as fh:
         try:
             doc = strict_yaml.safe_load(fh) or {}
@@ -37,6 +41,27 @@ def load_sources_config(path: Path) -> list[dict]:
             raise InputError(str(exc), file=path, row=exc.line) from None
         except yaml.YAMLError as exc:
             raise InputError(f"is not valid YAML: {exc}", file=path) from None
+    if isinstance(doc, dict):
+        unknown = set(doc) - {"sources", *SETTINGS}
+        if unknown:
+            raise InputError(f"unknown top-level keys {sorted(unknown)}; known: sources, {', '.join(SETTINGS)}",
+                             file=path)
+    return doc
+
+
+def load_settings(raw_dir: Path, sources_file: Path | None = None) -> dict:
+    """The settings of the raw folder's sources.yml (or ``sources_file``): ``organisation``, the name the
+    report's title page and running text give the service organisation. Empty without a sources.yml."""
+    path = sources_file or next((Path(raw_dir) / n for n in ("sources.yml", "sources.yaml")
+                                 if (Path(raw_dir) / n).exists()), None)
+    if path is None:
+        return {}
+    doc = _read_config(Path(path))
+    return {k: str(doc[k]) for k in SETTINGS if isinstance(doc, dict) and doc.get(k)}
+
+
+def load_sources_config(path: Path) -> list[dict]:
+    doc = _read_config(path)
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise InputError("must have a list under 'sources:' (see docs/contract.md)", file=path)

@@ -69,6 +69,7 @@ def is_kernel_start_failure(error: BaseException) -> bool:
 
 def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], failed_dir: Path) -> Path:
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     validate_parameters(notebook, parameters)
@@ -89,13 +90,24 @@ def execute_chapter(notebook: Path, output: Path, parameters: dict[str, str], fa
                                         f"{KERNEL_START_ATTEMPTS} times ({error})") from None
                 time.sleep(0.5 * attempt)
     except PapermillExecutionError:
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = failed_dir / notebook.name
-        if output.exists():
-            shutil.copyfile(output, kept)
+        kept = _keep(output, failed_dir, notebook.name)
         raise PipelineError(f"notebook {notebook.name} failed in {_first_error(kept)}; the executed notebook "
                             f"is kept at {kept}") from None
+    except DeadKernelError:
+        # the kernel process ended under a running cell: most often the machine ran out of memory
+        kept = _keep(output, failed_dir, notebook.name)
+        raise PipelineError(f"notebook {notebook.name}: its Python kernel died while running (out of memory?); "
+                            f"the notebook as far as it ran is kept at {kept}") from None
     return output
+
+
+def _keep(output: Path, failed_dir: Path, name: str) -> Path:
+    """A failed notebook, as far as it ran, under ``failed_dir`` (the report's folder is not touched)."""
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    kept = failed_dir / name
+    if output.exists():
+        shutil.copyfile(output, kept)
+    return kept
 
 
 def _silence_kernel_stderr() -> None:
@@ -112,7 +124,8 @@ def _silence_kernel_stderr() -> None:
 def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | None = None) -> list[Path]:
     """Execute notebooks in parallel processes (one kernel each), results in the order given.
 
-    Separate processes, absolute paths and distinct output files: papermill's ``cwd`` is not
+    Every notebook runs even when another fails, and one error then names each failed notebook and
+    its cell. Separate processes, absolute paths and distinct output files: papermill's ``cwd`` is not
     thread-safe and kernel launches race under threads (papermill #473, #239).
     """
     import concurrent.futures as cf
@@ -121,8 +134,15 @@ def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | Non
     for notebook, _, parameters, _ in jobs:      # before any kernel starts
         validate_parameters(notebook, parameters)
     workers = workers or min(len(jobs), os.cpu_count() or 1)
+    failures: list[str] = []
     if workers <= 1 or len(jobs) <= 1:
-        return [execute_chapter(*job) for job in jobs]
+        results = []
+        for job in jobs:
+            try:
+                results.append(execute_chapter(*job))
+            except PipelineError as error:
+                failures.append(str(error))
+        return _all_or_raise(results, failures)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -131,8 +151,7 @@ def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | Non
                                 initializer=_silence_kernel_stderr) as pool:
         futures = [pool.submit(execute_chapter, *job) for job in jobs]
         try:
-            for future in cf.as_completed(futures):
-                future.result()
+            for _done in cf.as_completed(futures):      # every notebook runs; failures are gathered below
                 if bar is not None:
                     bar.update()
         except BaseException:
@@ -142,4 +161,20 @@ def execute_all(jobs: list[tuple], *, progress: bool = False, workers: int | Non
         finally:
             if bar is not None:
                 bar.close()
-    return [f.result() for f in futures]
+    results = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except PipelineError as error:
+            failures.append(str(error))
+        except cf.process.BrokenProcessPool:
+            failures.append("a notebook's worker process died (out of memory?)")
+    return _all_or_raise(results, failures)
+
+
+def _all_or_raise(results: list[Path], failures: list[str]) -> list[Path]:
+    if not failures:
+        return results
+    if len(failures) == 1:
+        raise PipelineError(failures[0])
+    raise PipelineError(f"{len(failures)} notebooks failed:\n  " + "\n  ".join(failures))

@@ -285,6 +285,9 @@ def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start:
     result, data, chosen, run_date = prepare(raw_dir, processed_dir, period=period, start=start, end=end,
                                              sample_if_empty=sample_if_empty, run_date=run_date,
                                              sources_file=sources_file, engine=engine, scheduler=scheduler)
+    from pipeline.ingest.sources import load_settings
+
+    organisation = load_settings(raw_dir, sources_file).get("organisation", "")
     due = due_customers(data, chosen, frequent_per_quarter)
     target = reports_dir / chosen.label / "reviews"
     failed_dir = reports_dir / ".failed" / chosen.label / "reviews"
@@ -299,7 +302,8 @@ def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start:
                       "period": chosen.label if chosen.kind != "custom" else "",
                       "start": chosen.start.date().isoformat() if chosen.kind == "custom" else "",
                       "end": chosen.end.date().isoformat() if chosen.kind == "custom" else "",
-                      "lang": lang, "customer_id": str(cid), "frequent_per_quarter": str(frequent_per_quarter)}
+                      "lang": lang, "customer_id": str(cid), "frequent_per_quarter": str(frequent_per_quarter),
+                      "organisation": organisation}
             jobs.append((notebook, work / REVIEW_NOTEBOOK, params, failed_dir / files[cid]))
         executed = execute_all(jobs, progress=progress) if jobs else []
         index = []
@@ -307,7 +311,7 @@ def run_reviews(raw_dir, processed_dir, reports_dir, *, period: str = "", start:
             cid, name = row["customer_id"], row["customer_name"]
             work = nb.parent
             meta = {"title": i18n.t("review.doc_title", lang, customer=name),
-                    "subtitle": chosen.label, "organisation": i18n.t("doc.organisation", lang),
+                    "subtitle": chosen.title(lang), "organisation": organisation,
                     "run_date": run_date.isoformat(), "version": __version__,
                     "references": False, "data_dictionary": False, "contents": False,
                     "parameters": {"customer_id": cid, "period": chosen.label, "lang": lang,

@@ -56,18 +56,19 @@ def sentences(metrics: list[Metric], lang: str) -> list[str]:
 
 
 def abstract(metrics: list[Metric], period: Period, lang: str, driver: Driver | None = None) -> list[str]:
-    """The abstract's paragraphs: what the report covers, then the headline numbers."""
+    """The abstract's paragraphs: what the report covers, then the headline numbers it measured."""
     by_key = {m.key: m for m in metrics}
-    intro = i18n.t("abstract.scope", lang, period=period.label,
-                   dispatches=format_value(by_key["dispatches"], by_key["dispatches"].current),
-                   buyers=format_value(by_key["buyers"], by_key["buyers"].current))
+    values = {k: format_value(by_key[k], by_key[k].current) for k in ("dispatches", "buyers") if k in by_key}
+    scope = ("abstract.scope" if len(values) == 2 else "abstract.scope_dispatches" if "dispatches" in values
+             else "abstract.scope_sales" if values else "abstract.scope_none")
+    intro = i18n.t(scope, lang, period=period.title(lang), **values)
     headline = [sentence(by_key[k], lang) for k in ("first_time_fix", "breach_rate", "revenue", "renewal_rate")
                 if k in by_key]
     extra = driver_sentence(driver, lang)
     if extra:
         headline.append(extra)
     joiner = " " if lang == "en" else ""
-    return [intro, joiner.join(headline)]
+    return [intro, joiner.join(headline)] if headline else [intro]
 
 
 def metrics_table(metrics: list[Metric], lang: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 
 __all__ = ["THESIS_TABLE_FILE", "thesis_table_4_1"]
 
-THESIS_TABLE_FILE = "dispatches_thesis_table_4_1.csv"
+from pipeline.contract.sections import THESIS_TABLE_FILE
 
 
 def thesis_table_4_1(dispatches: pd.DataFrame, source_file: str = THESIS_TABLE_FILE) -> pd.DataFrame:

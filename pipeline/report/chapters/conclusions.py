@@ -9,6 +9,7 @@ from pipeline.analyses import findings
 from pipeline.report import reportkit as rk
 from pipeline.report import sentences
 from pipeline.report.chapter import Chapter
+from pipeline.report.sections import computes, shows
 
 
 @dataclass
@@ -17,11 +18,13 @@ class ConclusionsResult:
     driver: findings.Driver | None  # the symptom behind the largest move in first-time fix
 
 
+@computes("conclusions.findings")
 def conclusions_section(ch: Chapter) -> ConclusionsResult:
     return ConclusionsResult(metrics=findings.key_metrics(ch.data, ch.period),
                              driver=findings.ftf_driver(ch.data, ch.period))
 
 
+@shows("conclusions.findings")
 def show_conclusions(ch: Chapter, r: ConclusionsResult) -> None:
     t = ch.t
     # the abstract: the renderer moves it to the front matter, after the title page

@@ -25,6 +25,7 @@ from pipeline.report.chapter import Chapter
 from pipeline.report.charts import base as charts
 from pipeline.report.charts import lifecycle as lc_charts
 from pipeline.report.present import interval_texts, translated_headers
+from pipeline.report.sections import computes, shows
 
 # Column headers: the shared names first (col.*), then the chapter's own (lifecycle.*).
 HEADER_PREFIXES = ("col", "lifecycle")
@@ -52,6 +53,7 @@ class Scope:
     the previous period's last day (the summary's starting point).
     """
 
+    chapter: Chapter
     history: pd.DataFrame
     contracts: pd.DataFrame
     decided: pd.DataFrame
@@ -73,7 +75,7 @@ def scope(ch: Chapter) -> Scope:
     decided = contracts[(contracts["end_date"] < end) & contracts["renewed"].notna()]
     dispatches = ch.data["dispatches"][ch.data["dispatches"]["reported_at"] < end]
     named = history.dropna(subset=["product_id"]).drop_duplicates("product_id")
-    return Scope(history=history, contracts=contracts, decided=decided, dispatches=dispatches,
+    return Scope(chapter=ch, history=history, contracts=contracts, decided=decided, dispatches=dispatches,
                  customers=ch.data["customers"], product_names=named.set_index("product_id")["product_name"],
                  period=ch.period, as_of=ch.period.end, end=end, previous_as_of=ch.period.shifted(-1).end)
 
@@ -90,6 +92,7 @@ class IntroResult:
     current_new: int               # new customers in the period
 
 
+@computes("lifecycle.intro")
 def intro_section(s: Scope) -> IntroResult:
     new = lifecycle.new_customers_per_period(s.history, "Q")
     if s.period.kind == "quarter":
@@ -99,10 +102,11 @@ def intro_section(s: Scope) -> IntroResult:
     return IntroResult(new=new, current_new=current)
 
 
+@shows("lifecycle.intro")
 def show_intro(ch: Chapter, r: IntroResult) -> None:
     t = ch.t
     rk.chapter(t("lifecycle.title"))
-    rk.paragraph(t("lifecycle.intro", period=ch.period.label, new=ch.num(r.current_new)))
+    rk.paragraph(t("lifecycle.intro", period=ch.period_text, new=ch.num(r.current_new)))
     rk.paragraph(t("lifecycle.caveat_intro"))
 
 
@@ -117,6 +121,7 @@ class SelectionResult:
     profile: pd.DataFrame | None   # the top fifth by potential against the rest, as shares per dimension
 
 
+@computes("lifecycle.selection")
 def selection_section(s: Scope) -> SelectionResult:
     try:
         ranking, models = lifecycle.selection_ranking(s.history, s.as_of)
@@ -131,6 +136,7 @@ def selection_section(s: Scope) -> SelectionResult:
                            profile=lifecycle.value_profile(ranking, s.customers, s.contracts, s.dispatches))
 
 
+@shows("lifecycle.selection")
 def show_selection(ch: Chapter, r: SelectionResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.selection_section"))
@@ -162,10 +168,38 @@ def show_selection(ch: Chapter, r: SelectionResult) -> None:
 
 
 # --------------------------------------------------------------------------- acquisition
+@computes("lifecycle.acquisition")
+def acquisition_section(s: Scope, intro: IntroResult) -> pd.DataFrame:
+    """Per quarter: customers whose first purchase falls in it (from the opening)."""
+    return intro.new
+
+
+@shows("lifecycle.acquisition")
+def show_acquisition(ch: Chapter, new: pd.DataFrame) -> None:
+    t = ch.t
+    rk.section(t("lifecycle.acquisition_section"))
+    rk.paragraph(t("lifecycle.acquisition_text"))
+    fig = charts.columns_over_time(new, "period", "new_customers", xlabel=t("lifecycle.quarter"),
+                                   ylabel=t("lifecycle.new_customers"))
+    rk.figure(fig, "new", t("lifecycle.new_caption"), ch.source_note)
+
+
+@computes("lifecycle.opening")
+def opening_section(s: Scope) -> pd.DataFrame:
+    """Product categories of the first orders: value, customers, share of new customers."""
+    return lifecycle.opening_products(s.history, "product_category")
+
+
+@shows("lifecycle.opening")
+def show_opening(ch: Chapter, opening: pd.DataFrame) -> None:
+    t = ch.t
+    rk.paragraph(t("lifecycle.opening_text"))
+    rk.table(translated_headers(opening.rename(columns={"value": "group"}).assign(share=opening["share"].map(ch.pct)),
+                                t, HEADER_PREFIXES), "opening", t("lifecycle.opening_caption"), ch.source_note)
+
+
 @dataclass
-class AcquisitionResult:
-    new: pd.DataFrame              # per quarter: new customers (from the opening)
-    opening: pd.DataFrame          # product categories of the first orders: value, customers, share of new customers
+class RepeatResult:
     second: pd.DataFrame           # per customer: days from the first purchase to the second, or censored at as_of
     second_km: pd.DataFrame        # Kaplan-Meier curve of those days
     median_days: float             # median days to the second purchase; NaN while over half never bought again
@@ -173,32 +207,24 @@ class AcquisitionResult:
     by_via: pd.DataFrame           # per way back: returns, returns with service before, value after (money)
 
 
-def acquisition_section(s: Scope, new: pd.DataFrame) -> AcquisitionResult:
-    opening = lifecycle.opening_products(s.history, "product_category")
+@computes("lifecycle.second")
+def repeat_section(s: Scope) -> RepeatResult:
     second = lifecycle.time_to_second_purchase(s.history, s.as_of)
     km = service.kaplan_meier(second["days"], second["event"])
     below = km[km["survival"] <= 0.5]
     wb = lifecycle.win_backs(s.history, s.contracts, s.dispatches, lapse_days=LAPSE_DAYS, as_of=s.as_of)
     by_via = wb.groupby("via").agg(returns=("customer_id", "size"), service_before=("service_before", "sum"),
                                    value_after=("value_after", "sum")).reset_index()
-    return AcquisitionResult(new=new, opening=opening, second=second, second_km=km,
-                             median_days=below["time"].iloc[0] if len(below) else float("nan"),
-                             win_backs=wb, by_via=by_via)
+    return RepeatResult(second=second, second_km=km, median_days=below["time"].iloc[0] if len(below) else float("nan"),
+                        win_backs=wb, by_via=by_via)
 
 
-def show_acquisition(ch: Chapter, r: AcquisitionResult) -> None:
+@shows("lifecycle.second")
+def show_repeat(ch: Chapter, r: RepeatResult) -> None:
     t = ch.t
-    rk.section(t("lifecycle.acquisition_section"))
-    rk.paragraph(t("lifecycle.acquisition_text"))
-    fig = charts.columns_over_time(r.new, "period", "new_customers", xlabel=t("lifecycle.quarter"),
-                                   ylabel=t("lifecycle.new_customers"))
-    rk.figure(fig, "new", t("lifecycle.new_caption"), ch.source_note)
-    opening = r.opening
-    rk.paragraph(t("lifecycle.opening_text"))
-    rk.table(translated_headers(opening.rename(columns={"value": "group"}).assign(share=opening["share"].map(ch.pct)),
-                                t, HEADER_PREFIXES), "opening", t("lifecycle.opening_caption"), ch.source_note)
-
-    rk.paragraph(t("lifecycle.second_text", median=ch.num(r.median_days)))
+    # the median is "not reached" while more than half the customers have not bought a second time
+    rk.paragraph(t("lifecycle.second_text", median=ch.num(r.median_days)) if r.median_days == r.median_days
+                 else t("lifecycle.second_text_unreached"))
     fig = lc_charts.survival_step(r.second_km, xlabel=t("lifecycle.days_since_first"),
                                   ylabel=t("lifecycle.not_yet_second"))
     rk.figure(fig, "second", t("lifecycle.second_caption"), ch.source_note)
@@ -206,78 +232,113 @@ def show_acquisition(ch: Chapter, r: AcquisitionResult) -> None:
 
     wb, by_via = r.win_backs, r.by_via
     rk.save_table(wb, "win_backs")
+    if not len(by_via):
+        rk.paragraph(t("lifecycle.winback_none", days=LAPSE_DAYS))
+        return
     via_text = ", ".join(t("lifecycle.via_count", n=int(v.returns), via=t("lifecycle.via_" + v.via))
-                         for v in by_via.itertuples()) or "–"
+                         for v in by_via.itertuples())
     rk.paragraph(t("lifecycle.winback_text", days=LAPSE_DAYS, n=ch.num(len(wb)), via=via_text,
                    service=ch.num(int(wb["service_before"].sum()))))
-    if len(by_via):
-        shown = pd.DataFrame({"via": [t("lifecycle.via_" + v) for v in by_via["via"]], "returns": by_via["returns"],
-                              "service_before": by_via["service_before"].astype(int),
-                              "value_after": by_via["value_after"].map(ch.num)})
-        rk.table(translated_headers(shown, t, HEADER_PREFIXES), "winback", t("lifecycle.winback_caption"),
-                 ch.source_note)
+    shown = pd.DataFrame({"via": [t("lifecycle.via_" + v) for v in by_via["via"]], "returns": by_via["returns"],
+                          "service_before": by_via["service_before"].astype(int),
+                          "value_after": by_via["value_after"].map(ch.num)})
+    rk.table(translated_headers(shown, t, HEADER_PREFIXES), "winback", t("lifecycle.winback_caption"), ch.source_note)
 
 
 # --------------------------------------------------------------------------- extension
 @dataclass
-class ExtensionResult:
+class PairsResult:
     pairs: pd.DataFrame            # product pairs bought in one order (at least MIN_ORDERS orders)
     customer_pairs: pd.DataFrame   # product pairs bought by one customer (at least MIN_ORDERS customers)
     top_pairs: pd.DataFrame        # the TOP_PAIRS order pairs by lift, each unordered pair once
     suggestions: pd.DataFrame      # per customer: the next products to offer, by tier
     segments: pd.DataFrame | None  # per tier: the products most often suggested first; None without suggestions
-    breadth: pd.DataFrame          # per year: mean distinct product categories per customer acquired by then
-    bought_more: dict              # customers of last year who spent more this year: customers, bought_more, share
-    year: int                      # the calendar year of as_of ("this year")
-    upgrades: pd.DataFrame         # service-level changes between consecutive contracts
 
 
-def extension_section(s: Scope) -> ExtensionResult:
+@computes("lifecycle.extension")
+def extension_section(s: Scope) -> PairsResult:
     pairs = crosssell.pair_table(s.history, "order", min_count=MIN_ORDERS)
     customer_pairs = crosssell.pair_table(s.history, "customer", min_count=MIN_ORDERS)[
         ["product_a", "product_b", "customers", "support", "confidence", "lift"]]
     suggestions = crosssell.next_product_suggestions(s.history, s.customers, "tier")
-    segments = crosssell.segment_suggestions(suggestions) if len(suggestions) else None
-    breadth = crosssell.breadth_over_time(s.history, "Y")
-    year = s.as_of.year
-    return ExtensionResult(pairs=pairs, customer_pairs=customer_pairs,
-                           top_pairs=pairs[pairs["product_a"] < pairs["product_b"]].head(TOP_PAIRS),
-                           suggestions=suggestions, segments=segments, breadth=breadth,
-                           bought_more=crosssell.bought_more(s.history, year), year=year,
-                           upgrades=crosssell.service_level_upgrades(s.contracts))
+    return PairsResult(pairs=pairs, customer_pairs=customer_pairs,
+                       top_pairs=pairs[pairs["product_a"] < pairs["product_b"]].head(TOP_PAIRS),
+                       suggestions=suggestions,
+                       segments=crosssell.segment_suggestions(suggestions) if len(suggestions) else None)
 
 
-def show_extension(ch: Chapter, s: Scope, r: ExtensionResult) -> None:
+@shows("lifecycle.extension")
+def show_extension(ch: Chapter, s: Scope, r: PairsResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.extension_section"))
     rk.save_table(r.customer_pairs, "cross_sell_pairs")
     rk.save_table(r.pairs, "cross_sell_pairs_orders")
-    rk.paragraph(t("lifecycle.crosssell_text", min_orders=MIN_ORDERS))
     top = r.top_pairs
-    shown = pd.DataFrame({"product_a": top["product_a"].map(s.product_names).fillna(top["product_a"]),
-                          "product_b": top["product_b"].map(s.product_names).fillna(top["product_b"]),
-                          "orders": top["customers"], "support": top["support"].map(lambda x: ch.pct(x, 1)),
-                          "confidence": top["confidence"].map(ch.pct), "lift": top["lift"].map("{:.1f}".format)})
-    rk.table(translated_headers(shown, t, HEADER_PREFIXES), "pairs", t("lifecycle.pairs_caption"), ch.source_note)
-
+    if not len(top):
+        rk.paragraph(t("lifecycle.crosssell_none", min_orders=MIN_ORDERS))
+    else:
+        rk.paragraph(t("lifecycle.crosssell_text", min_orders=MIN_ORDERS))
+        shown = pd.DataFrame({"product_a": top["product_a"].map(s.product_names).fillna(top["product_a"]),
+                              "product_b": top["product_b"].map(s.product_names).fillna(top["product_b"]),
+                              "orders": top["customers"], "support": top["support"].map(lambda x: ch.pct(x, 1)),
+                              "confidence": top["confidence"].map(ch.pct), "lift": top["lift"].map("{:.1f}".format)})
+        rk.table(translated_headers(shown, t, HEADER_PREFIXES), "pairs", t("lifecycle.pairs_caption"), ch.source_note)
     rk.save_table(r.suggestions, "next_product_suggestions")
     if r.segments is not None:
         seg = r.segments
         rk.paragraph(t("lifecycle.suggest_text"))
         rk.table(translated_headers(seg.assign(product=seg["product"].map(s.product_names).fillna(seg["product"])),
                                     t, HEADER_PREFIXES), "suggest", t("lifecycle.suggest_caption"), ch.source_note)
-    ups, more = r.upgrades, r.bought_more
-    rk.save_table(ups, "service_level_changes")
-    rk.paragraph(t("lifecycle.breadth_text", base=ch.num(more["customers"]), last_year=r.year - 1, year=r.year,
-                   more=ch.num(more["bought_more"]), share=ch.pct(more["share"]),
-                   upgrades=ch.num(int(ups.loc[ups["direction"] == "upgrade", "changes"].sum())),
-                   downgrades=ch.num(int(ups.loc[ups["direction"] == "downgrade", "changes"].sum()))))
-    breadth = r.breadth
+
+
+@computes("lifecycle.breadth")
+def breadth_section(s: Scope) -> pd.DataFrame:
+    """Per year: mean distinct product categories per customer acquired by then."""
+    return crosssell.breadth_over_time(s.history, "Y")
+
+
+@shows("lifecycle.breadth")
+def show_breadth(ch: Chapter, breadth: pd.DataFrame) -> None:
+    t = ch.t
+    rk.paragraph(t("lifecycle.breadth_text"))
     shown = breadth.assign(mean_breadth=breadth["mean_breadth"].map("{:.2f}".format),
                            share_multi=breadth["share_multi"].map(ch.pct))
     # the catalogue names the period column's header lifecycle.period_col
     rk.table(translated_headers(shown.rename(columns={"period": "period_col"}), t, HEADER_PREFIXES), "breadth",
              t("lifecycle.breadth_caption"), ch.source_note)
+
+
+@dataclass
+class MoreResult:
+    bought_more: dict              # customers of last year who spent more this year: customers, bought_more, share
+    year: int                      # the calendar year of as_of ("this year")
+
+
+@computes("lifecycle.more")
+def more_section(s: Scope) -> MoreResult:
+    year = s.as_of.year
+    return MoreResult(bought_more=crosssell.bought_more(s.history, year), year=year)
+
+
+@shows("lifecycle.more")
+def show_more(ch: Chapter, r: MoreResult) -> None:
+    more = r.bought_more
+    rk.paragraph(ch.t("lifecycle.more_text", base=ch.num(more["customers"]), last_year=r.year - 1, year=r.year,
+                      more=ch.num(more["bought_more"]), share=ch.pct(more["share"])))
+
+
+@computes("lifecycle.upgrades")
+def upgrades_section(s: Scope) -> pd.DataFrame:
+    """Service-level changes between consecutive contracts."""
+    return crosssell.service_level_upgrades(s.contracts)
+
+
+@shows("lifecycle.upgrades")
+def show_upgrades(ch: Chapter, ups: pd.DataFrame) -> None:
+    rk.save_table(ups, "service_level_changes")
+    rk.paragraph(ch.t("lifecycle.upgrades_text",
+                      upgrades=ch.num(int(ups.loc[ups["direction"] == "upgrade", "changes"].sum())),
+                      downgrades=ch.num(int(ups.loc[ups["direction"] == "downgrade", "changes"].sum()))))
 
 
 # --------------------------------------------------------------------------- summary
@@ -287,6 +348,7 @@ class SummaryResult:
     counts: pd.DataFrame           # per stage (lifecycle.STAGES order): customers at the previous and the current date
 
 
+@computes("lifecycle.summary")
 def summary_section(s: Scope) -> SummaryResult:
     moves = lifecycle.stage_transitions(s.customers, s.history, s.contracts, s.previous_as_of, s.as_of,
                                         at_risk_days=AT_RISK_DAYS, lapse_days=LAPSE_DAYS)
@@ -297,6 +359,7 @@ def summary_section(s: Scope) -> SummaryResult:
     return SummaryResult(moves=moves, counts=counts)
 
 
+@shows("lifecycle.summary")
 def show_summary(ch: Chapter, s: Scope, r: SummaryResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.summary_section"))

@@ -21,10 +21,11 @@ from pipeline.analyses.lifecycle import retention
 from pipeline.errors import InputError
 from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
-from pipeline.report.chapters.lifecycle import HEADER_PREFIXES, Scope, show_model_failed
+from pipeline.report.chapters.lifecycle import HEADER_PREFIXES, Scope, SelectionResult, show_model_failed
 from pipeline.report.charts import base as charts
 from pipeline.report.charts import lifecycle as lc_charts
 from pipeline.report.present import interval_texts, translated_headers
+from pipeline.report.sections import computes, shows
 
 # The sBG projection runs this many renewals (years) beyond the last one observed for the cohort.
 SBG_HORIZON_YEARS = 5
@@ -47,24 +48,18 @@ class RetentionResult:
     monthly: pd.DataFrame          # per acquisition month × months since: cohort size, retained, rate
     matrix: pd.DataFrame           # cohort × months since: share who bought; NaN after the period's end
     curves: pd.DataFrame           # the matrix in long form (cohort, period_index, rate), from month 1
-    bands: pd.DataFrame | None     # customers by band of P(alive); None without a selection ranking
-    low: int                       # customers in the two lowest bands (P(alive) ≤ 50%)
-    ranked: int                    # customers in the ranking
 
 
-def retention_section(s: Scope, ranking: pd.DataFrame | None) -> RetentionResult:
+@computes("lifecycle.retention")
+def retention_section(s: Scope) -> RetentionResult:
     monthly = lifecycle.cohort_retention(s.history, "M")
     wide = lifecycle.cohort_matrix(monthly, end=s.as_of, freq="M")
     long = wide.stack().rename("rate").reset_index()
     long.columns = ["cohort", "period_index", "rate"]
-    bands, low = None, 0
-    if ranking is not None:
-        bands = lifecycle.p_alive_bands(ranking)
-        low = bands.loc[bands.index[:2], "customers"].sum()
-    return RetentionResult(monthly=monthly, matrix=wide, curves=long[long["period_index"] > 0], bands=bands, low=low,
-                           ranked=len(ranking) if ranking is not None else 0)
+    return RetentionResult(monthly=monthly, matrix=wide, curves=long[long["period_index"] > 0])
 
 
+@shows("lifecycle.retention")
 def show_retention(ch: Chapter, r: RetentionResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.retention_section"))
@@ -75,9 +70,29 @@ def show_retention(ch: Chapter, r: RetentionResult) -> None:
     fig = lc_charts.curves(r.curves, "period_index", "rate", "cohort", xlabel=t("lifecycle.months_since"),
                            ylabel=t("lifecycle.bought_share"), legend_title=t("lifecycle.cohort"))
     rk.figure(fig, "cohort_curves", t("lifecycle.cohort_curves_caption"), ch.source_note)
-    if r.bands is None:
+
+
+@dataclass
+class AliveResult:
+    bands: pd.DataFrame            # customers by band of P(alive)
+    low: int                       # customers in the two lowest bands (P(alive) ≤ 50%)
+    ranked: int                    # customers in the ranking
+
+
+@computes("lifecycle.alive")
+def alive_section(s: Scope, selection: SelectionResult) -> AliveResult | None:
+    """The selection's customers by P(alive); None when its purchase model could not be fitted."""
+    if selection.ranking is None:
+        return None
+    bands = lifecycle.p_alive_bands(selection.ranking)
+    return AliveResult(bands=bands, low=bands.loc[bands.index[:2], "customers"].sum(), ranked=len(selection.ranking))
+
+
+@shows("lifecycle.alive")
+def show_alive(ch: Chapter, r: AliveResult | None) -> None:
+    if r is None:            # the selection section has said that its model could not be fitted
         return
-    bands = r.bands
+    t, bands = ch.t, r.bands
     rk.paragraph(t("lifecycle.alive_text", low=ch.num(r.low), low_share=ch.pct(r.low / max(r.ranked, 1))))
     shown = bands.rename(columns={"band": "group"}).assign(share=bands["share"].map(ch.pct),
                                                            historical_value=bands["historical_value"].map(ch.num))
@@ -106,6 +121,7 @@ class RenewalResult:
     survival: pd.DataFrame | None  # t, projected, observed
 
 
+@computes("lifecycle.renewal")
 def renewal_section(s: Scope) -> RenewalResult:
     decided, contracts = s.decided, s.contracts
     by_level = lifecycle.renewal_rates(decided, "service_level")
@@ -142,6 +158,7 @@ def renewal_section(s: Scope) -> RenewalResult:
                          active=active, sbg=sbg, projected=projected, survival=survival)
 
 
+@shows("lifecycle.renewal")
 def show_renewal(ch: Chapter, r: RenewalResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.renewal_section"))
@@ -184,6 +201,7 @@ class ServiceResult:
     ph_test: pd.DataFrame | None       # the Schoenfeld test of proportional hazards per term
 
 
+@computes("lifecycle.service")
 def service_section(s: Scope) -> ServiceResult:
     features = retention.contract_service_features(s.decided, s.dispatches, s.customers, as_of=s.as_of)
     try:
@@ -220,6 +238,7 @@ def _term_label(t, term: str) -> str:
     return t(f"lifecycle.term_{term}")
 
 
+@shows("lifecycle.service")
 def show_service(ch: Chapter, r: ServiceResult) -> None:
     t = ch.t
     rk.section(t("lifecycle.service_section"))

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.analyses import quality
+from pipeline.analyses import coverage, quality
+from pipeline.contract.sections import SECTIONS
 from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
 from pipeline.report.charts import base as charts
 from pipeline.report.present import translated_headers
+from pipeline.report.sections import computes, reason, section_name, shows
 
 ACCOUNTING_COLUMNS = ["file", "table", "rows_read", "rows_kept", "rows_rejected", "duplicates", "sha256"]
 
@@ -23,16 +25,18 @@ class AccountingResult:
     warnings: pd.DataFrame         # whole-file warnings (truncated exports, formulas without values)
 
 
+@computes("quality.accounting")
 def accounting_section(ch: Chapter) -> AccountingResult:
     files = quality.accounting_table(ch.manifest)
     return AccountingResult(files=files, totals=files[["rows_read", "rows_kept", "rows_rejected", "duplicates"]].sum(),
                             warnings=quality.file_warnings(ch.manifest))
 
 
+@shows("quality.accounting")
 def show_accounting(ch: Chapter, r: AccountingResult) -> None:
     t, n = ch.t, r.totals
     rk.chapter(t("quality.title"))
-    rk.paragraph(t("quality.intro", period=ch.period.label, files=len(r.files), read=ch.num(n.rows_read),
+    rk.paragraph(t("quality.intro", period=ch.period_text, files=len(r.files), read=ch.num(n.rows_read),
                    kept=ch.num(n.rows_kept), rejected=ch.num(n.rows_rejected), duplicates=ch.num(n.duplicates)))
     rk.section(t("quality.accounting_section"))
     shown = r.files.assign(sha256=r.files["sha256"].str[:12])[ACCOUNTING_COLUMNS]
@@ -45,12 +49,50 @@ def show_accounting(ch: Chapter, r: AccountingResult) -> None:
             rk.paragraph(t(f"warning.{w['code']}", **params))
 
 
+@dataclass
+class CoverageResult:
+    tables: pd.DataFrame           # per input table: rows, rows in the period, dates, optional columns filled
+    sections: pd.DataFrame         # per report section: chapter, whether it is shown, why not
+
+
+@computes("quality.coverage")
+def coverage_section(ch: Chapter) -> CoverageResult:
+    tables = coverage.table_coverage(ch.data, ch.period)
+    sections = pd.DataFrame([{"section": key, "chapter": s.chapter, "unmet": ch.unmet(key)}
+                             for key, s in SECTIONS.items() if not (s.silent and ch.unmet(key))])
+    return CoverageResult(tables=tables, sections=sections)
+
+
+@shows("quality.coverage")
+def show_coverage(ch: Chapter, r: CoverageResult) -> None:
+    t = ch.t
+    rk.section(t("quality.coverage_section"))
+    rk.paragraph(t("quality.coverage_text", period=ch.period_text))
+
+    def day(ts) -> str:
+        return "–" if ts is None or pd.isna(ts) else pd.Timestamp(ts).date().isoformat()
+    tables = r.tables.assign(table=r.tables["table"].map(lambda name: t(f"table.{name}")),
+                             first=r.tables["first"].map(day), last=r.tables["last"].map(day),
+                             columns=r.tables["columns"].map(lambda cs: ", ".join(cs) or "–"),
+                             columns_missing=r.tables["columns_missing"].map(lambda cs: ", ".join(cs) or "–"))
+    rk.table(translated_headers(tables, t), "coverage", t("quality.coverage_caption"), ch.source_note)
+    sections = pd.DataFrame({
+        "chapter": [ch.t(f"{chapter}.title") for chapter in r.sections["chapter"]],
+        "section": [section_name(ch, SECTIONS[key]) for key in r.sections["section"]],
+        "shown": [t("quality.section_shown") if not unmet else " ".join(reason(ch, u) for u in unmet)
+                  for unmet in r.sections["unmet"]]})
+    rk.table(translated_headers(sections, t), "sections", t("quality.sections_caption"), ch.source_note,
+             max_rows=len(sections))
+
+
+@computes("quality.rejects")
 def rejects_section(ch: Chapter) -> pd.Series:
     """Rejected rows per reason code, most frequent first."""
     reasons = quality.reject_reasons(ch.data["rejects"])
     return reasons.groupby("reason_code")["rows"].sum().sort_values(ascending=False)
 
 
+@shows("quality.rejects")
 def show_rejects(ch: Chapter, by_reason: pd.Series) -> None:
     t = ch.t
     rk.section(t("quality.rejects_section"))
@@ -69,11 +111,13 @@ class MappingResult:
     unmapped: pd.DataFrame         # the texts no rule mapped, most frequent first
 
 
+@computes("quality.mapping")
 def mapping_section(ch: Chapter) -> MappingResult:
     dispatches = ch.data["dispatches"]
     return MappingResult(coverage=quality.mapping_coverage(dispatches), unmapped=quality.unmapped_texts(dispatches))
 
 
+@shows("quality.mapping")
 def show_mapping(ch: Chapter, r: MappingResult) -> None:
     t = ch.t
     rk.section(t("quality.mapping_section"))
@@ -86,11 +130,13 @@ def show_mapping(ch: Chapter, r: MappingResult) -> None:
     rk.table(translated_headers(shown, t), "unmapped", t("quality.unmapped_caption"), ch.source_note)
 
 
+@computes("quality.customers")
 def customers_section(ch: Chapter) -> pd.DataFrame:
     """Customer names merged into another customer, with the score."""
     return quality.customer_merges(ch.data["customer_names"])
 
 
+@shows("quality.customers")
 def show_customers(ch: Chapter, merges: pd.DataFrame) -> None:
     t = ch.t
     rk.section(t("quality.customers_section"))

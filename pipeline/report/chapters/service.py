@@ -19,6 +19,7 @@ from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
 from pipeline.report.charts import base as charts
 from pipeline.report.present import in_tier_order, interval_texts, translated_headers, values_with_intervals
+from pipeline.report.sections import computes, shows
 
 # Histogram of lateness: breaches more than this many hours late are shown in the last bin.
 LATENESS_CLIP_HOURS = 48
@@ -37,6 +38,7 @@ class Scope:
     exclusive end, the point in time the SLA and repair clocks are read at.
     """
 
+    chapter: Chapter
     dispatches: pd.DataFrame
     history: pd.DataFrame
     recent: pd.DataFrame
@@ -55,8 +57,8 @@ def scope(ch: Chapter) -> Scope:
     every = ch.data["dispatches"]
     history = every[every["reported_at"] < end]
     recent = history[history["reported_at"] >= end - pd.DateOffset(months=12)]
-    return Scope(dispatches=ch.dispatches, history=history, recent=recent, end=end, customers=ch.data["customers"],
-                 taxonomy=load_taxonomy(), lang=ch.lang)
+    return Scope(chapter=ch, dispatches=ch.dispatches, history=history, recent=recent, end=end,
+                 customers=ch.data["customers"], taxonomy=load_taxonomy(), lang=ch.lang)
 
 
 def _pct1(ch: Chapter):
@@ -67,10 +69,12 @@ def _hours(ch: Chapter):
     return lambda x: ch.num(x, 1)
 
 
+@shows("service.intro")
 def show_intro(ch: Chapter, s: Scope) -> None:
     t = ch.t
     rk.chapter(t("service.title"))
-    rk.paragraph(t("service.intro", period=ch.period.label, dispatches=ch.num(len(s.dispatches)),
+    rk.paragraph(t("service.intro", period=ch.period_text, organisation=ch.organisation,
+                   dispatches=ch.num(len(s.dispatches)),
                    customers=ch.num(s.dispatches["customer_id"].nunique())))
 
 
@@ -87,6 +91,7 @@ class SlaResult:
     lateness: pd.DataFrame         # per service level: how late
 
 
+@computes("service.sla")
 def sla_section(s: Scope) -> SlaResult:
     flags = sla.sla_flags(s.dispatches, as_of=s.end)
     by_tier = sla.sla_compliance(flags, by="tier", customers=s.customers)
@@ -101,6 +106,7 @@ def sla_section(s: Scope) -> SlaResult:
                                             "p90_late": g.quantile(0.9)}).reset_index())
 
 
+@shows("service.sla")
 def show_sla(ch: Chapter, r: SlaResult) -> None:
     t, pct1, hours = ch.t, _pct1(ch), _hours(ch)
     rk.section(t("service.sla_section"))
@@ -154,6 +160,7 @@ class RepairResult:
     by_symptom: pd.DataFrame       # the eight most frequent mapped symptoms
 
 
+@computes("service.repair")
 def repair_section(s: Scope) -> RepairResult:
     d = s.dispatches
     by_symptom = service.repair_time_summary(d[d["symptom_code"] != "UNMAPPED"], as_of=s.end, by="symptom_code")
@@ -162,6 +169,7 @@ def repair_section(s: Scope) -> RepairResult:
                         by_symptom=by_symptom.sort_values("tickets", ascending=False).head(8))
 
 
+@shows("service.repair")
 def show_repair(ch: Chapter, s: Scope, r: RepairResult) -> None:
     t = ch.t
     rk.section(t("service.repair_section"))
@@ -200,6 +208,7 @@ class FixResult:
     reasons: pd.DataFrame          # per reason: dispatches and share
 
 
+@computes("service.first_time_fix")
 def first_time_fix_section(s: Scope) -> FixResult:
     repeats = service.second_visit_reasons(s.dispatches, cause_parts=s.taxonomy.cause_parts)
     reasons = repeats["reason"].value_counts().reindex(list(SECOND_VISIT_REASONS), fill_value=0)
@@ -209,6 +218,7 @@ def first_time_fix_section(s: Scope) -> FixResult:
                      reasons=reasons)
 
 
+@shows("service.first_time_fix")
 def show_first_time_fix(ch: Chapter, r: FixResult) -> None:
     t, pct1 = ch.t, _pct1(ch)
     rk.section(t("service.ftf_section"))
@@ -221,7 +231,9 @@ def show_first_time_fix(ch: Chapter, r: FixResult) -> None:
                        group=ftf["group"].replace({"all": t("col.all")}))
     rk.table(translated_headers(shown[["group", "dispatches", "first_time_fixes", "rate", "ci"]], t), "ftf",
              t("service.ftf_caption"), ch.source_note)
-    rk.paragraph(t("service.reasons_text", repeats=len(r.second_visits)))
+    # the reasons name technical support's prediction only where the data records one
+    cag = ch.count_values("dispatches", "predicted_cause_code", "period") > 0
+    rk.paragraph(t("service.reasons_text" if cag else "service.reasons_text_plain", repeats=len(r.second_visits)))
     names = r.reasons["reason"].map(lambda reason: t(f"service.reason.{reason}"))
     fig = charts.horizontal_bars(names, r.reasons["dispatches"], xlabel=t("service.count_axis"))
     rk.figure(fig, "reasons", t("service.reasons_caption"), ch.source_note)
@@ -239,6 +251,7 @@ class DiagnosisResult:
     checklist_symptoms: list       # the symptoms whose checklists are shown
 
 
+@computes("service.diagnosis")
 def diagnosis_section(s: Scope) -> DiagnosisResult:
     causes = service.cause_given_symptom(s.history)
     charted = s.history["symptom_code"].value_counts().drop("UNMAPPED", errors="ignore").head(CHARTED_SYMPTOMS).index
@@ -249,6 +262,7 @@ def diagnosis_section(s: Scope) -> DiagnosisResult:
         checklist_symptoms=list(charted[:CHECKLIST_SYMPTOMS]))
 
 
+@shows("service.diagnosis")
 def show_diagnosis(ch: Chapter, s: Scope, r: DiagnosisResult) -> None:
     t = ch.t
     rk.section(t("service.diagnosis_section"))
@@ -298,6 +312,7 @@ class KitResult:
     saved_per_quarter: float       # second visits a quarter the kits would have saved
 
 
+@computes("service.kit")
 def kit_section(s: Scope) -> KitResult:
     kit = service.parts_kit(s.history, cause_parts=s.taxonomy.cause_parts)
     quarters = max(1, s.history["reported_at"].dt.to_period("Q").nunique())
@@ -306,6 +321,7 @@ def kit_section(s: Scope) -> KitResult:
     return KitResult(kit=kit, quarters=quarters, saved_per_quarter=saved)
 
 
+@shows("service.kit")
 def show_kit(ch: Chapter, s: Scope, r: KitResult) -> None:
     t = ch.t
     rk.section(t("service.kit_section"))
@@ -333,6 +349,7 @@ class CagResult:
     misses: pd.DataFrame           # per symptom: how often the prediction missed
 
 
+@computes("service.cag")
 def cag_section(s: Scope) -> CagResult:
     return CagResult(overall=service.cag_accuracy(s.recent).iloc[-1],
                      by_level=service.cag_accuracy(s.recent, by="service_level"),
@@ -340,6 +357,7 @@ def cag_section(s: Scope) -> CagResult:
                      misses=service.cag_misses_by_symptom(s.recent, include_unmapped=False))
 
 
+@shows("service.cag")
 def show_cag(ch: Chapter, s: Scope, r: CagResult) -> None:
     t, pct1 = ch.t, _pct1(ch)
     rk.section(t("service.cag_section"))
@@ -375,14 +393,17 @@ class WorkloadResult:
     league: pd.DataFrame           # the period's engineers: first-time fix and breaches
 
 
-def workload_section(s: Scope, flags: pd.DataFrame) -> WorkloadResult:
+@computes("service.workload")
+def workload_section(s: Scope) -> WorkloadResult:
     load = service.workload(s.recent)
+    flags = sla.sla_flags(s.dispatches, as_of=s.end)
     return WorkloadResult(workload=load,
                           per_month=load[(load["dimension"] == "month") & (load["key"] != "(unknown)")],
                           customers=service.workload(s.dispatches, dimensions=("customer_id",)),
                           league=service.engineer_league(s.dispatches, flags))
 
 
+@shows("service.workload")
 def show_workload(ch: Chapter, r: WorkloadResult) -> None:
     t = ch.t
     rk.section(t("service.workload_section"))
@@ -406,17 +427,16 @@ def show_workload(ch: Chapter, r: WorkloadResult) -> None:
 
 
 # --------------------------------------------------------------------------- the thesis's table 4-1
+@computes("service.thesis_table")
 def thesis_table_section(ch: Chapter) -> pd.DataFrame:
     """The thesis's table 4-1 as cleaned (empty when the data does not hold it)."""
     return service.thesis_table_4_1(ch.data["dispatches"])
 
 
+@shows("service.thesis_table")
 def show_thesis_table(ch: Chapter, thesis: pd.DataFrame) -> None:
     t = ch.t
     rk.section(t("service.thesis_section"))
-    if thesis.empty:
-        rk.paragraph(t("service.thesis_missing"))
-        return
     rk.paragraph(t("service.thesis_text"))
     shown = thesis.assign(date=thesis["reported_on"].astype(str), customer=thesis["customer_name"],
                           type_model=thesis["machine_type_model"],

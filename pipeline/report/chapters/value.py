@@ -25,6 +25,7 @@ from pipeline.report.chapter import Chapter
 from pipeline.report.charts import base as charts
 from pipeline.report.charts import value as charts_value
 from pipeline.report.present import interval_texts, translated_headers
+from pipeline.report.sections import computes, shows
 
 # Potential value: expected purchases over the next HORIZON_WEEKS (52 weeks, the "12 months" of the
 # report's labels), undiscounted. CLV: expected revenue over CLV_MONTHS, discounted monthly at the
@@ -53,6 +54,7 @@ class Scope:
     """The tables chapter 3 reads. ``as_of``: the period's exclusive end, the point in time every
     value, score and model is read at; ``contracts`` and ``customers`` may be absent (None)."""
 
+    chapter: Chapter
     sales: pd.DataFrame
     contracts: pd.DataFrame | None
     customers: pd.DataFrame | None
@@ -61,8 +63,8 @@ class Scope:
 
 
 def scope(ch: Chapter) -> Scope:
-    return Scope(sales=ch.data["sales"], contracts=ch.data.get("contracts"), customers=ch.data.get("customers"),
-                 period=ch.period, as_of=ch.period.end_exclusive)
+    return Scope(chapter=ch, sales=ch.data["sales"], contracts=ch.data.get("contracts"),
+                 customers=ch.data.get("customers"), period=ch.period, as_of=ch.period.end_exclusive)
 
 
 # --------------------------------------------------------------------------- introduction
@@ -73,6 +75,7 @@ class IntroResult:
     previous_revenue: float        # net revenue of the previous period
 
 
+@computes("value.intro")
 def intro_section(s: Scope) -> IntroResult:
     current = value.customer_value(s.sales, s.period)
     previous = value.customer_value(s.sales, s.period.previous())
@@ -80,10 +83,11 @@ def intro_section(s: Scope) -> IntroResult:
                        previous_revenue=previous["current_value"].sum())
 
 
+@shows("value.intro")
 def show_intro(ch: Chapter, r: IntroResult) -> None:
     t = ch.t
     rk.chapter(t("value.title"))
-    rk.paragraph(t("value.intro", period=ch.period.label, buyers=ch.num(r.buyers), revenue=ch.num(r.revenue),
+    rk.paragraph(t("value.intro", period=ch.period_text, buyers=ch.num(r.buyers), revenue=ch.num(r.revenue),
                    previous=ch.num(r.previous_revenue)))
 
 
@@ -98,6 +102,7 @@ class ValueResult:
     components: pd.DataFrame       # per component (VALUE_COMPONENTS): total and mean per customer
 
 
+@computes("value.value")
 def value_section(s: Scope) -> ValueResult:
     res = value.value_table(s.sales, s.period, horizon_weeks=HORIZON_WEEKS, clv_months=CLV_MONTHS,
                             annual_discount_rate=ANNUAL_DISCOUNT_RATE, margin=MARGIN)
@@ -110,10 +115,11 @@ def value_section(s: Scope) -> ValueResult:
     return ValueResult(values, res["summary"], res["bg"], res["gg"], res["problems"], components)
 
 
+@shows("value.value")
 def show_value(ch: Chapter, r: ValueResult) -> None:
     t, values = ch.t, r.values
     rk.section(t("value.value_section"))
-    rk.paragraph(t("value.value_text", period=ch.period.label, historical=ch.num(values["historical_value"].sum()),
+    rk.paragraph(t("value.value_text", period=ch.period_text, historical=ch.num(values["historical_value"].sum()),
                    current=ch.num(values["current_value"].sum()), potential=ch.num(values["potential_value"].sum()),
                    clv=ch.num(values["clv"].sum()), months=CLV_MONTHS, rate=ch.pct(ANNUAL_DISCOUNT_RATE),
                    margin=ch.pct(MARGIN)))
@@ -135,11 +141,13 @@ class ConcentrationResult:
     lorenz: pd.DataFrame           # cumulative share of customers against share of value
 
 
+@computes("value.concentration")
 def concentration_section(s: Scope) -> ConcentrationResult:
     to_date = s.sales[s.sales["order_date"] < s.as_of].groupby("customer_id")["amount"].sum()
     return ConcentrationResult(to_date, value.top_share(to_date, 0.2), value.gini(to_date), value.lorenz_curve(to_date))
 
 
+@shows("value.concentration")
 def show_concentration(ch: Chapter, r: ConcentrationResult) -> None:
     t = ch.t
     rk.section(t("value.concentration_section"))
@@ -161,6 +169,7 @@ class ModelsResult:
     parameters: pd.DataFrame       # per model and parameter: estimate and 95% interval
 
 
+@computes("value.models")
 def models_section(s: Scope, v: ValueResult) -> ModelsResult:
     models = {name: m for name, m in (("BG/NBD", v.bg), ("Gamma-Gamma", v.gg)) if m is not None}
     fitted = value.fit_quietly(clv.ParetoNBD(), v.summary)[0] if v.bg is not None else None
@@ -181,6 +190,7 @@ def models_section(s: Scope, v: ValueResult) -> ModelsResult:
     return ModelsResult(models, pareto, correlation, chains, active, sbg, parameters)
 
 
+@shows("value.models")
 def show_models(ch: Chapter, v: ValueResult, r: ModelsResult) -> None:
     t, four_digits = ch.t, "{:.4g}".format
     rk.section(t("value.models_section"))
@@ -215,6 +225,7 @@ class HoldoutResult:
     comparison: pd.DataFrame | None = None  # per calibration frequency: actual and predicted holdout purchases
 
 
+@computes("value.holdout")
 def holdout_section(s: Scope) -> HoldoutResult:
     cal_end = s.as_of - pd.Timedelta(weeks=HOLDOUT_WEEKS)
     try:
@@ -230,6 +241,7 @@ def holdout_section(s: Scope) -> HoldoutResult:
     return HoldoutResult(cal_end, None, summary, clv.calibration_holdout_comparison(bg_cal, summary))
 
 
+@shows("value.holdout")
 def show_holdout(ch: Chapter, r: HoldoutResult) -> None:
     t = ch.t
     rk.section(t("value.holdout_section"))
@@ -257,7 +269,8 @@ class SbgResult:
     at_bound: bool                 # the estimates ran to the search bound (no heterogeneity in renewal)
 
 
-def sbg_section(models: ModelsResult) -> SbgResult | None:
+@computes("value.sbg")
+def sbg_section(s: Scope, models: ModelsResult) -> SbgResult | None:
     """The renewal projection, or None when no cohort was large enough to fit sBG on."""
     sbg, active = models.sbg, models.active
     if sbg is None:
@@ -269,6 +282,7 @@ def sbg_section(models: ModelsResult) -> SbgResult | None:
                      at_bound=bool(getattr(sbg, "at_bound_", None)))
 
 
+@shows("value.sbg")
 def show_sbg(ch: Chapter, r: SbgResult | None) -> None:
     t = ch.t
     rk.section(t("value.sbg_section"))
@@ -295,11 +309,13 @@ class RfmResult:
     segments: pd.DataFrame         # per segment: customers, share, revenue (monetary), by revenue
 
 
+@computes("value.rfm")
 def rfm_section(s: Scope) -> RfmResult:
     rfm = value.rfm_scores(s.sales, s.as_of)
     return RfmResult(rfm=rfm, segments=value.segment_summary(rfm))
 
 
+@shows("value.rfm")
 def show_rfm(ch: Chapter, r: RfmResult) -> None:
     t, segments = ch.t, r.segments
     rk.section(t("value.rfm_section"))
@@ -321,6 +337,7 @@ class MigrationResult:
     stayed: float                  # share of the customers scored both times whose segment did not change
 
 
+@computes("value.migration")
 def migration_section(s: Scope, rfm: RfmResult) -> MigrationResult:
     before = value.rfm_scores(s.sales, s.period.start)
     table = segmentation.migration_table(before, rfm.rfm, new_label=NEW_CUSTOMERS, lost_label="other")
@@ -329,11 +346,12 @@ def migration_section(s: Scope, rfm: RfmResult) -> MigrationResult:
     return MigrationResult(before=before, table=table, stayed=stayed)
 
 
+@shows("value.migration")
 def show_migration(ch: Chapter, r: MigrationResult) -> None:
     t = ch.t
     rk.section(t("value.migration_section"))
     rk.save_table(r.table.reset_index(), "segment_migration")
-    rk.paragraph(t("value.migration_text", previous=ch.period.previous().label, period=ch.period.label,
+    rk.paragraph(t("value.migration_text", previous=ch.period.previous().title(ch.lang), period=ch.period_text,
                    stayed=ch.pct(r.stayed)))
 
     def label(segment: str) -> str:
@@ -351,6 +369,7 @@ class ClusterResult:
     clusters: segmentation.Clustering | None  # None when there are too few customers
 
 
+@computes("value.clusters")
 def cluster_section(s: Scope, v: ValueResult, rfm: RfmResult) -> ClusterResult:
     drivers = segmentation.driver_scores(s.sales, s.contracts, s.customers, s.as_of, GRID)
     values = v.values.set_index("customer_id")
@@ -363,6 +382,7 @@ def cluster_section(s: Scope, v: ValueResult, rfm: RfmResult) -> ClusterResult:
     return ClusterResult(drivers=drivers, features=features, clusters=clusters)
 
 
+@shows("value.clusters")
 def show_clusters(ch: Chapter, r: ClusterResult) -> None:
     t, clusters = ch.t, r.clusters
     rk.section(t("value.cluster_section"))
@@ -389,6 +409,7 @@ class GridResult:
     richest: pd.Series             # the cell with the most value
 
 
+@computes("value.grid")
 def grid_section(s: Scope, v: ValueResult) -> GridResult:
     values = v.values
     types = segmentation.assign_value_types(values, s.sales, s.contracts, s.customers, s.period.start, s.as_of, GRID)
@@ -403,6 +424,7 @@ def grid_section(s: Scope, v: ValueResult) -> GridResult:
                       richest=grid.sort_values(["value", "value_type"], ascending=[False, True]).iloc[0])
 
 
+@shows("value.grid")
 def show_grid(ch: Chapter, r: GridResult) -> None:
     t, grid = ch.t, r.grid
     rk.section(t("value.grid_section"))
@@ -432,7 +454,9 @@ def show_grid(ch: Chapter, r: GridResult) -> None:
 
 
 # --------------------------------------------------------------------------- the per-customer table
-def customer_table_section(v: ValueResult, rfm: RfmResult, grid: GridResult, clusters: ClusterResult) -> pd.DataFrame:
+@computes("value.customer_table")
+def customer_table_section(s: Scope, v: ValueResult, rfm: RfmResult, grid: GridResult,
+                           clusters: ClusterResult) -> pd.DataFrame:
     """Per customer: its values, RFM segment, cluster and value type, by customer_id. A customer the
     models did not see has value 0 to date, segment "other" and type "laggard" (past, functional)."""
     table = v.values.merge(rfm.rfm[["customer_id", "rfm_segment"]], on="customer_id", how="outer")
@@ -445,6 +469,7 @@ def customer_table_section(v: ValueResult, rfm: RfmResult, grid: GridResult, clu
                   "rfm_segment", "cluster", "value_type"]].sort_values("customer_id")
 
 
+@shows("value.customer_table")
 def show_customer_table(ch: Chapter, table: pd.DataFrame) -> None:
     """The per-customer table is a contract table: written as a CSV, not shown in the report."""
     rk.save_table(table, "customer_value")
