@@ -48,13 +48,12 @@ def test_compressed_csv_is_read_transparently(tmp_path, suffix, pack):
 
 def test_a_return_is_a_negative_line_or_a_declared_prefix_never_a_default_one(tmp_path):
     # Superstore's orders are "CA-2016-…": a default "C" prefix would make most of them returns
-    write_csv = tmp_path / "sales.csv"
-    write_csv.write_text("Order ID,Order Date,Customer,Qty,Unit Price\nCA-1,2016-01-08,甲,2,10\n"
+    (tmp_path / "sales.csv").write_text("Order ID,Order Date,Customer,Qty,Unit Price\nCA-1,2016-01-08,甲,2,10\n"
                          "RX-2,2016-01-09,乙,-1,10\nR-3,2016-01-10,丙,1,10\n", encoding="utf-8")
     s = clean(tmp_path, run_date="2026-11-29").tables["sales"].set_index("order_id")["is_return"]
     assert s.to_dict() == {"CA-1": False, "RX-2": True, "R-3": False}
-    (tmp_path / "sources.yml").write_text("sources:\n  - {path: sales.csv, table: sales, options: {return_prefixes: [R]}}\n",
-                                          encoding="utf-8")
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n  - {path: sales.csv, table: sales, options: {return_prefixes: [R]}}\n", encoding="utf-8")
     s = clean(tmp_path, run_date="2026-11-29").tables["sales"].set_index("order_id")["is_return"]
     assert s.to_dict() == {"CA-1": False, "RX-2": True, "R-3": True}
 
