@@ -33,7 +33,7 @@ class Unmet:
 
     @property
     def table_missing(self) -> bool:
-        return self.need.kind in ("rows", "values", "months") and self.first is None and self.have == 0
+        return self.need.kind in ("rows", "values", "largest_group", "months") and self.first is None and self.have == 0
 
 
 def _rows_in(frame: pd.DataFrame, table: str, when: str, period: Period) -> pd.DataFrame:
@@ -62,6 +62,15 @@ def _values(frame: pd.DataFrame, column: str) -> int:
     return int(present.sum())
 
 
+def _largest_group(frame: pd.DataFrame, column: str) -> int:
+    """The number of rows holding the most frequent usable value of ``column``."""
+    if column not in frame or not len(frame):
+        return 0
+    s = frame[column].astype("string")
+    counts = s[s.notna() & s.ne("") & s.ne(UNMAPPED)].value_counts()
+    return int(counts.iloc[0]) if len(counts) else 0
+
+
 def table_span(data: dict[str, pd.DataFrame], table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The first and last date of a table's rows (None, None when it has none)."""
     frame = data.get(table)
@@ -80,6 +89,8 @@ def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period) -> Unmet | 
         have = len(_rows_in(frame, need.table, need.when, period))
     elif need.kind == "values":
         have = _values(_rows_in(frame, need.table, need.when, period), need.column)
+    elif need.kind == "largest_group":
+        have = _largest_group(_rows_in(frame, need.table, need.when, period), need.column)
     elif need.kind == "customers":
         buying = _rows_in(frame, "sales", need.when, period)
         if "is_return" in buying:
@@ -101,8 +112,9 @@ def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period) -> Unmet | 
 def section_unmet(key: str, data: dict[str, pd.DataFrame], period: Period) -> list[Unmet]:
     """Every need of section ``key`` (its chapter's first) the data does not meet."""
     section = SECTIONS[key]
-    needs = CHAPTERS[section.chapter].needs + section.needs
-    return [u for u in (unmet(n, data, period) for n in needs) if u is not None]
+    # a chapter that cannot run is the whole reason: its sections' own needs are not checked on top
+    return (chapter_unmet(section.chapter, data, period)
+            or [u for u in (unmet(n, data, period) for n in section.needs) if u is not None])
 
 
 def chapter_unmet(chapter: str, data: dict[str, pd.DataFrame], period: Period) -> list[Unmet]:

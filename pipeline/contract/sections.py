@@ -13,6 +13,7 @@ A need names a processed table and, where it matters, a column and a span of tim
 - :func:`values` — at least ``at_least`` rows whose column holds a value (for a code column: a code
   the taxonomy mapped, not ``UNMAPPED``), so that a column the export lacks, or whose values were
   all unreadable, counts as missing;
+- :func:`largest_group` — at least ``at_least`` rows sharing one usable value of the column;
 - :func:`customers` — at least ``at_least`` distinct customers with a purchase;
 - :func:`decided_contracts` — contracts whose renewal was decided (ended, with ``renewed`` known);
 - :func:`months` — months of the table's history before the period's end;
@@ -28,7 +29,7 @@ WHEN = ("period", "history", "previous", "any")
 
 @dataclass(frozen=True)
 class Need:
-    kind: str                      # rows | values | customers | decided_contracts | months | from_file
+    kind: str      # rows | values | largest_group | customers | decided_contracts | months | from_file
     table: str
     column: str | None = None
     at_least: int = 1
@@ -45,6 +46,12 @@ def rows(table: str, at_least: int = 1, when: str = "period") -> Need:
 
 def values(table: str, column: str, at_least: int = 1, when: str = "period") -> Need:
     return Need("values", table, column, at_least, when)
+
+
+def largest_group(table: str, column: str, at_least: int, when: str = "history") -> Need:
+    """At least ``at_least`` rows share one usable value of ``column`` (a per-symptom estimate needs
+    that many dispatches of one symptom)."""
+    return Need("largest_group", table, column, at_least, when)
 
 
 def customers(at_least: int = 1, when: str = "history") -> Need:
@@ -98,7 +105,9 @@ CHAPTERS: dict[str, ChapterNeeds] = {c.key: c for c in (
     ChapterNeeds("conclusions", "conclusions.title"),
 )}
 
-_CODED_SYMPTOMS = values("dispatches", "symptom_code", 5, "history")
+# cause given symptom is estimated per symptom, from at least 5 dispatches of it
+# (pipeline.analyses.service.causes.cause_given_symptom's min_dispatches)
+_CODED_SYMPTOMS = largest_group("dispatches", "symptom_code", 5, "history")
 _CODED_CAUSES = values("dispatches", "cause_codes", 5, "history")
 
 SECTIONS: dict[str, Section] = {s.key: s for s in (
@@ -113,12 +122,13 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
     Section("service.intro", "service", None),
     Section("service.sla", "service", "service.sla_section",
             (values("dispatches", "service_level"), values("dispatches", "arrived_at"))),
+    Section("service.sla_tier", "service", None, (values("customers", "tier", when="any"),)),
     Section("service.repair", "service", "service.repair_section", (values("dispatches", "closed_at"),)),
     Section("service.first_time_fix", "service", "service.ftf_section", (values("dispatches", "visits"),)),
     Section("service.diagnosis", "service", "service.diagnosis_section", (_CODED_SYMPTOMS, _CODED_CAUSES)),
     Section("service.kit", "service", "service.kit_section", (_CODED_SYMPTOMS, _CODED_CAUSES)),
     Section("service.cag", "service", "service.cag_section",
-            (values("dispatches", "predicted_cause_code", 5, "history"), _CODED_CAUSES)),
+            (values("dispatches", "predicted_cause_code", 5, "history"), _CODED_SYMPTOMS, _CODED_CAUSES)),
     Section("service.workload", "service", "service.workload_section", (values("dispatches", "engineer"),)),
     Section("service.thesis_table", "service", "service.thesis_section", (from_file("dispatches", THESIS_TABLE_FILE),),
             silent=True),
@@ -144,7 +154,9 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
     Section("lifecycle.alive", "lifecycle", None),
     Section("lifecycle.renewal", "lifecycle", "lifecycle.renewal_section", (decided_contracts(1),)),
     Section("lifecycle.service", "lifecycle", "lifecycle.service_section",
-            (decided_contracts(20), rows("dispatches", when="history"))),
+            (decided_contracts(20), rows("dispatches", when="history"),
+             values("dispatches", "service_level", when="history"),
+             values("dispatches", "arrived_at", when="history"))),
     Section("lifecycle.extension", "lifecycle", "lifecycle.extension_section",
             (values("sales", "product_id", when="history"),)),
     Section("lifecycle.breadth", "lifecycle", None, (values("sales", "product_category", when="history"),)),

@@ -104,6 +104,10 @@ class Chapter:
         """The period as the running text names it (:meth:`Period.title`)."""
         return self.period.title(self.lang)
 
+    def sentences(self, parts) -> str:
+        """Sentences run together as the language writes them: a space between English ones, none in Chinese."""
+        return ("" if self.lang.startswith("zh") else " ").join(p for p in parts if p)
+
     def t(self, key: str, **values) -> str:
         return i18n.t(key, self.lang, **values)
 

@@ -6,10 +6,12 @@ formatting, shared so that every chapter writes an interval or a header the same
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 
+from pipeline.analyses.service.common import UNKNOWN_GROUP
 from pipeline.contract import TIERS
 
 # The customer tiers from the most to the least valuable: tables by tier are shown in this order.
@@ -20,7 +22,8 @@ def translated_headers(frame: pd.DataFrame, t: Callable[..., str], prefixes: Seq
     """``frame`` with each column ``c`` renamed to the first message ``<prefix>.c`` the catalogue has.
 
     A column no prefix translates raises ``KeyError`` naming the missing message: a table's header is
-    never left in English in a Chinese report by accident.
+    never left in English in a Chinese report by accident. A group the analyses mark as missing
+    (``(unknown)``: rows without a value in the grouping column) is named as not recorded.
     """
     def name(column) -> str:
         for prefix in prefixes:
@@ -30,17 +33,34 @@ def translated_headers(frame: pd.DataFrame, t: Callable[..., str], prefixes: Seq
                 continue
         raise KeyError(f"no message {' or '.join(f'{p}.{column}' for p in prefixes)} for the column header {column!r}")
 
+    def named(s: pd.Series) -> pd.Series:
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            return s
+        unknown = s.astype("string").eq(UNKNOWN_GROUP).fillna(False)
+        return s.mask(unknown, t("col.unrecorded")) if unknown.any() else s
+
+    frame = frame.apply(named) if len(frame.columns) else frame
     return frame.rename(columns={c: name(c) for c in frame.columns})
+
+
+def _end(fmt: Callable[[float], str], x) -> str:
+    """An interval's end: an end the data leave unbounded (a parameter they barely identify) is ∞."""
+    try:
+        if math.isinf(float(x)):
+            return "∞" if float(x) > 0 else "−∞"
+    except (TypeError, ValueError):
+        pass
+    return fmt(x)
 
 
 def interval_texts(low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
     """Each interval as ``"low–high"``, both ends in ``fmt``."""
-    return [f"{fmt(a)}–{fmt(b)}" for a, b in zip(low, high)]
+    return [f"{_end(fmt, a)}–{_end(fmt, b)}" for a, b in zip(low, high)]
 
 
 def values_with_intervals(value: Iterable, low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
     """Each value with its interval, as ``"value (low–high)"``."""
-    return [f"{fmt(v)} ({fmt(a)}–{fmt(b)})" for v, a, b in zip(value, low, high)]
+    return [f"{fmt(v)} ({_end(fmt, a)}–{_end(fmt, b)})" for v, a, b in zip(value, low, high)]
 
 
 def in_tier_order(frame: pd.DataFrame, column: str = "tier") -> pd.DataFrame:

@@ -22,6 +22,7 @@ Figures go to ``<out_dir>/figures/<label>.png`` and tables to ``<out_dir>/tables
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
@@ -104,11 +105,31 @@ def context() -> ReportContext:
 # --------------------------------------------------------------------------------------------
 # Output
 
+# Where emitted markup goes when a chapter runs outside a kernel (:func:`collecting`); None: displayed.
+_SINK: list[str] | None = None
+
+
 def emit(markup: str) -> None:
-    """Display ``markup`` as a marked ``text/html`` output (nothing else in the bundle)."""
+    """Display ``markup`` as a marked ``text/html`` output (nothing else in the bundle), or add it to the
+    list :func:`collecting` gathers into."""
+    if _SINK is not None:
+        _SINK.append(markup)
+        return
     from IPython.display import display
 
     display({"text/html": markup}, raw=True, metadata={MARK: True})
+
+
+@contextlib.contextmanager
+def collecting():
+    """Gather what the report calls emit into a list instead of displaying it (a chapter run in this
+    process, without a kernel): ``with collecting() as markup: ...``."""
+    global _SINK
+    before, _SINK = _SINK, []
+    try:
+        yield _SINK
+    finally:
+        _SINK = before
 
 
 def _esc(value: Any) -> str:

@@ -90,13 +90,13 @@ def explain(ch, section: Section, missing: list[Unmet]) -> None:
         if chapter.key not in ch.explained:
             ch.explained.add(chapter.key)
             rk.chapter(ch.t(chapter.title))
-            rk.paragraph(ch.t("needs.chapter", reasons=" ".join(reason(ch, u) for u in chapter_missing)))
+            rk.paragraph(ch.t("needs.chapter", reasons=ch.sentences(reason(ch, u) for u in chapter_missing)))
         return
     if section.silent:
         return
     if section.title is not None:
         rk.section(ch.t(section.title))
-    rk.paragraph(" ".join(reason(ch, u) for u in missing))
+    rk.paragraph(ch.sentences(reason(ch, u) for u in missing))
 
 
 def section_name(ch, section: Section) -> str:
@@ -121,13 +121,17 @@ def reason(ch, u: Unmet) -> str:
     """One sentence: what the data lacks for the need, and how to supply it."""
     need, t = u.need, ch.t
     table = t(f"table.{need.table}")
-    if u.first is None and need.kind in ("rows", "values", "months", "customers", "decided_contracts") and \
+    if u.first is None and need.kind in ("rows", "values", "largest_group", "months", "customers",
+                                         "decided_contracts") and \
             not len(ch.data.get(need.table, ())):
         return t("needs.table_absent", table=table, name=need.table)
     covers = t("needs.covers", first=u.first.date().isoformat(), last=u.last.date().isoformat()) if u.first else ""
     if need.kind == "rows":
         return t("needs.rows", table=table, span=_span(ch, need.when), covers=covers)
-    if need.kind == "values":
+    if need.kind == "largest_group" and ch.count_values(need.table, _mapped_from(need.table, need.column), need.when):
+        return t("needs.largest_group", table=table, column=_mapped_from(need.table, need.column), n=need.at_least,
+                 have=u.have, span=_span(ch, need.when))
+    if need.kind in ("values", "largest_group"):
         raw = _mapped_from(need.table, need.column)
         if raw != need.column and ch.count_values(need.table, raw, need.when):
             return t("needs.coded", table=table, column=raw, n=need.at_least, have=u.have, span=_span(ch, need.when))

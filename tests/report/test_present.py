@@ -41,3 +41,10 @@ def test_intervals_are_written_low_dash_high_in_the_given_format():
 def test_tiers_come_vip_large_smb_then_any_other_in_their_order():
     frame = pd.DataFrame({"tier": ["SMB", "Gold", "VIP", "large", "Bronze"], "n": [1, 2, 3, 4, 5]})
     assert in_tier_order(frame)["tier"].tolist() == ["VIP", "large", "SMB", "Gold", "Bronze"]
+
+
+def test_the_group_of_rows_without_a_value_is_named_not_recorded():
+    def t(key, **_):
+        return {"col.level": "服務級別", "col.n": "派單", "col.unrecorded": "未記錄"}[key]
+    out = translated_headers(pd.DataFrame({"level": ["5x9", "(unknown)"], "n": [3, 1]}), t)
+    assert out.to_dict("list") == {"服務級別": ["5x9", "未記錄"], "派單": [3, 1]}

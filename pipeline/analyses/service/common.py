@@ -15,6 +15,8 @@ from pipeline.analyses.period import month_labels
 from pipeline.analyses.stats import rate_table
 
 UNMAPPED = "UNMAPPED"
+# The group of rows without a value in a grouping column.
+UNKNOWN_GROUP = "(unknown)"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -117,8 +119,8 @@ def default_cause_parts() -> dict[str, list[str]]:
 
 def group_label(frame: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     if len(by) == 1:
-        return frame[by[0]].astype("string").fillna("(unknown)")
-    parts = [frame[c].astype("string").fillna("(unknown)") for c in by]
+        return frame[by[0]].astype("string").fillna(UNKNOWN_GROUP)
+    parts = [frame[c].astype("string").fillna(UNKNOWN_GROUP) for c in by]
     label = parts[0]
     for p in parts[1:]:
         label = label + " / " + p

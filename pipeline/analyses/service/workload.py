@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyses.service.common import (
+    UNKNOWN_GROUP,
     with_month,
 )
 from pipeline.analyses.stats import wilson_interval
@@ -27,12 +28,12 @@ def workload(dispatches: pd.DataFrame, dimensions: Sequence[str] = ("engineer", 
     total = len(d)
     frames = []
     for dim in dimensions:
-        key = d[dim].astype("string").fillna("(unknown)")
+        key = d[dim].astype("string").fillna(UNKNOWN_GROUP)
         counts = key.value_counts().rename("dispatches")
         if dim == "month" and len(counts):
-            known = counts.drop("(unknown)", errors="ignore")
+            known = counts.drop(UNKNOWN_GROUP, errors="ignore")
             span = pd.period_range(min(known.index), max(known.index), freq="M").strftime("%Y-%m")
-            counts = counts.reindex(list(span) + (["(unknown)"] if "(unknown)" in counts else []),
+            counts = counts.reindex(list(span) + ([UNKNOWN_GROUP] if UNKNOWN_GROUP in counts else []),
                                     fill_value=0)
             counts = counts.rename_axis("key").reset_index()
         else:
@@ -62,7 +63,7 @@ def engineer_league(dispatches: pd.DataFrame, flags: pd.DataFrame, confidence: f
     by dispatches. Small denominators make rates noisy: read the intervals.
     """
     d = dispatches
-    eng = d["engineer"].astype("string").fillna("(unknown)")
+    eng = d["engineer"].astype("string").fillna(UNKNOWN_GROUP)
     ftf = d["first_time_fix"] if "first_time_fix" in d else (d["visits"] == 1)
     base = pd.DataFrame({"engineer": eng.to_numpy(), "ticket_id": d["ticket_id"].to_numpy(),
                          "ftf": pd.array(ftf, dtype="boolean")})

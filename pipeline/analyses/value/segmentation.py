@@ -211,11 +211,12 @@ def cluster_customers(features: pd.DataFrame, ks=range(2, 9), seed: int = 0, log
                       order_by: str | None = None) -> Clustering | None:
     """Standardise ``features`` (index = customer_id; ``log_cols`` get log1p first), run k-means for
     each k in ``ks`` and keep the k with the largest mean silhouette. Returns None when there are too
-    few customers. Clusters are renumbered 1..k by descending mean of ``order_by``."""
+    few customers, or when ``order_by`` does not vary among them (there is no value to tell clusters
+    apart by). Clusters are renumbered 1..k by descending mean of ``order_by``."""
     f = features.dropna()
     f = f.loc[:, f.std(ddof=0) > 0]
     ks = [k for k in ks if k < len(f)]
-    if f.shape[1] == 0 or not ks or len(f) < 6:
+    if f.shape[1] == 0 or not ks or len(f) < 6 or (order_by is not None and order_by not in f):
         return None
     Z = f.copy()
     for c in log_cols:

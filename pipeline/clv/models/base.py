@@ -54,6 +54,10 @@ class BaseModel:
     # bound. A count, not a clock: the same data must give the same estimates on a busy machine.
     max_iterations: int = 2000
     bound_patience: int = 30
+    # log-likelihood evaluations the Nelder-Mead fallback may spend (None: up to its 1,000 iterations). A
+    # report that fits an optional model for comparison bounds it: on data that do not identify the
+    # model the fallback can take a minute and still not converge. A count, for the same reason as above.
+    max_fallback_evaluations: int | None = None
 
     # -- subclass hooks -------------------------------------------------------------------
     def _loglik_rows(self, p: np.ndarray, d: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
@@ -165,8 +169,11 @@ class BaseModel:
             if alt.fun < f:
                 x, f = alt.x, alt.fun
             if np.max(np.abs(x)) < 14.9 and iterations[0] < self.max_iterations:  # not at a bound: Nelder-Mead
+                budget = {} if self.max_fallback_evaluations is None else {"maxfev": self.max_fallback_evaluations}
                 nm = optimize.minimize(nll, x, method="Nelder-Mead",
-                                       options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-15})
+                                       options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-15, **budget})
+                if self.max_fallback_evaluations is not None and nm.nfev >= self.max_fallback_evaluations:
+                    self.stopped_early_ = True  # the budget ran out, not the search
                 if nm.fun < f:
                     x, f = nm.x, nm.fun
         # Newton polish on the (numerical) Hessian

@@ -210,6 +210,9 @@ def service_section(s: Scope) -> ServiceResult:
         # ValueError: Logit's separation check (a coefficient beyond ±30, no finite estimate);
         # LinAlgError: a singular information matrix (too few decided contracts for the terms)
         model, effect = None, None
+    if effect is not None and "breaches" not in set(effect["term"]):
+        # no contract in the data had a breach: the model drops the term, and the question it answers is moot
+        model, effect = None, None
     cal = retention.calibration(features, model) if effect is not None else None
     comparison = retention.thesis_comparison(features) if len(features) else None
 
@@ -245,7 +248,10 @@ def show_service(ch: Chapter, r: ServiceResult) -> None:
     effect = r.effect
     if effect is None:
         rk.save_table(pd.DataFrame(columns=EMPTY_EFFECT_COLUMNS), "service_retention_effect")
-        show_model_failed(ch)
+        if "breaches" in r.features and len(r.features) and r.features["breaches"].sum() == 0:
+            rk.paragraph(t("lifecycle.no_breaches", n=ch.num(len(r.features))))
+        else:
+            show_model_failed(ch)
     else:
         rk.save_table(effect[EFFECT_COLUMNS], "service_retention_effect")
         b = effect.set_index("term").loc["breaches"]

@@ -79,7 +79,7 @@ def show_coverage(ch: Chapter, r: CoverageResult) -> None:
     sections = pd.DataFrame({
         "chapter": [ch.t(f"{chapter}.title") for chapter in r.sections["chapter"]],
         "section": [section_name(ch, SECTIONS[key]) for key in r.sections["section"]],
-        "shown": [t("quality.section_shown") if not unmet else " ".join(reason(ch, u) for u in unmet)
+        "shown": [t("quality.section_shown") if not unmet else ch.sentences(reason(ch, u) for u in unmet)
                   for unmet in r.sections["unmet"]]})
     rk.table(translated_headers(sections, t), "sections", t("quality.sections_caption"), ch.source_note,
              max_rows=len(sections))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.analyses import service
 from pipeline.analyses.service import sla
+from pipeline.analyses.service.common import UNKNOWN_GROUP
 from pipeline.clean.taxonomy import Taxonomy, load_taxonomy
 from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
@@ -128,12 +129,11 @@ def show_sla(ch: Chapter, r: SlaResult) -> None:
     _rate_table(ch, m, "month", "sla_month", "service.month_table_caption")
 
     rk.save_table(r.by_engineer, "sla_by_engineer")
-    rk.paragraph(t("service.tier_text"))
-    _rate_table(ch, r.by_tier, "tier", "sla_tier", "service.tier_caption")
-    fig = charts.rate_with_interval(r.by_tier["tier"], r.by_tier["breach_rate"], r.by_tier["ci_low"],
-                                    r.by_tier["ci_high"], xlabel=t("service.breach_rate_axis"))
-    rk.figure(fig, "sla_tier", t("service.tier_fig_caption"), ch.source_note)
+    show_sla_tier(ch, r)
 
+    if not len(r.late):       # nothing arrived late: there is no lateness to chart
+        rk.paragraph(t("service.no_late", period=ch.period_text))
+        return
     rk.paragraph(t("service.lateness_text", late=len(r.late), clip=LATENESS_CLIP_HOURS))
     fig = charts.histogram(r.late["lateness_hours"], xlabel=t("service.lateness_axis"),
                            ylabel=t("service.count_axis"), bins=24, clip=LATENESS_CLIP_HOURS)
@@ -141,6 +141,19 @@ def show_sla(ch: Chapter, r: SlaResult) -> None:
     lateness = r.lateness.assign(median_late=r.lateness["median_late"].map(hours),
                                  p90_late=r.lateness["p90_late"].map(hours))
     rk.table(translated_headers(lateness, t), "lateness", t("service.lateness_table_caption"), ch.source_note)
+
+
+@shows("service.sla_tier")
+def show_sla_tier(ch: Chapter, r: SlaResult) -> None:
+    """Breaches by customer tier (part of the SLA section; the tier comes from the customer export)."""
+    t = ch.t
+    # the league table is the workload section's: it is cited only where that section is shown
+    league = "" if ch.unmet("service.workload") else t("service.tier_league")
+    rk.paragraph(ch.sentences([t("service.tier_text"), league]))
+    _rate_table(ch, r.by_tier, "tier", "sla_tier", "service.tier_caption")
+    fig = charts.rate_with_interval(r.by_tier["tier"], r.by_tier["breach_rate"], r.by_tier["ci_low"],
+                                    r.by_tier["ci_high"], xlabel=t("service.breach_rate_axis"))
+    rk.figure(fig, "sla_tier", t("service.tier_fig_caption"), ch.source_note)
 
 
 def _rate_table(ch: Chapter, table: pd.DataFrame, key: str, label: str, caption: str) -> None:
@@ -194,6 +207,7 @@ def _repair_shown(ch: Chapter, summary: pd.DataFrame, key: str) -> pd.DataFrame:
     shown = summary.assign(
         median_hours=values_with_intervals(summary.median_hours, summary.median_ci_low, summary.median_ci_high, hours),
         p90_hours=values_with_intervals(summary.p90_hours, summary.p90_ci_low, summary.p90_ci_high, hours))
+    shown[key] = shown[key].astype("string").fillna(UNKNOWN_GROUP)      # tickets without a level or code
     return translated_headers(shown[[key, "tickets", "open", "median_hours", "p90_hours"]], ch.t)
 
 
@@ -398,7 +412,7 @@ def workload_section(s: Scope) -> WorkloadResult:
     load = service.workload(s.recent)
     flags = sla.sla_flags(s.dispatches, as_of=s.end)
     return WorkloadResult(workload=load,
-                          per_month=load[(load["dimension"] == "month") & (load["key"] != "(unknown)")],
+                          per_month=load[(load["dimension"] == "month") & (load["key"] != UNKNOWN_GROUP)],
                           customers=service.workload(s.dispatches, dimensions=("customer_id",)),
                           league=service.engineer_league(s.dispatches, flags))
 

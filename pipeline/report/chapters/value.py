@@ -34,6 +34,9 @@ HORIZON_WEEKS, CLV_MONTHS, ANNUAL_DISCOUNT_RATE, MARGIN = 52.0, 36, 0.10, 1.0
 # Validation: BG/NBD refitted without the last HOLDOUT_WEEKS weeks of data predicts them; it needs
 # MIN_CALIBRATION_CUSTOMERS customers in the weeks before.
 HOLDOUT_WEEKS = 52
+# Pareto/NBD is fitted only to compare with BG/NBD, and shown only when it converged: its slow fallback
+# search is given this many log-likelihood evaluations (a count, so that reruns agree)
+PARETO_FALLBACK_EVALUATIONS = 200
 MIN_CALIBRATION_CUSTOMERS = 20
 # The sBG renewal model is fitted on a cohort of first contracts holding at least this many customers.
 SBG_MIN_CUSTOMERS = 10
@@ -172,7 +175,9 @@ class ModelsResult:
 @computes("value.models")
 def models_section(s: Scope, v: ValueResult) -> ModelsResult:
     models = {name: m for name, m in (("BG/NBD", v.bg), ("Gamma-Gamma", v.gg)) if m is not None}
-    fitted = value.fit_quietly(clv.ParetoNBD(), v.summary)[0] if v.bg is not None else None
+    pareto_model = clv.ParetoNBD()
+    pareto_model.max_fallback_evaluations = PARETO_FALLBACK_EVALUATIONS
+    fitted = value.fit_quietly(pareto_model, v.summary)[0] if v.bg is not None else None
     # a Pareto/NBD fit stopped on a flat ridge or at the bound has estimates the data do not
     # identify: it is compared with BG/NBD only when the optimiser converged on its own
     pareto = fitted if fitted is not None and fitted.converged_ and not fitted.stopped_early_ else None
