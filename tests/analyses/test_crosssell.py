@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,3 +76,47 @@ def test_planted_pairs_are_the_top_pairs_by_lift(sample):
     strong = {p for p in planted_seen if planted_lift[p] >= 2}
     assert strong <= top
     assert (unordered["pair"].head(len(strong)).isin(planted)).all()
+
+
+def _all_candidates_suggestions(sales, top=3, min_count=1):
+    """The suggestions from every (customer, owned a, rule a → b) row, as the one merge would give them."""
+    s = cs.purchases(sales)
+    rules = cs.pair_table(s, "customer", min_count=min_count)
+    owned = s[["customer_id", "product_id"]].drop_duplicates()
+    cand = owned.merge(rules[["product_a", "product_b", "confidence"]], left_on="product_id", right_on="product_a")
+    cand = cand.merge(owned.rename(columns={"product_id": "product_b"}).assign(_has=True),
+                      on=["customer_id", "product_b"], how="left")
+    cand = cand[cand["_has"].isna()].sort_values(["customer_id", "confidence", "product_b"],
+                                                 ascending=[True, False, True])
+    cand = cand.drop_duplicates(["customer_id", "product_b"])
+    cand["rank"] = cand.groupby("customer_id").cumcount() + 1
+    cand = cand[cand["rank"] <= top]
+    return pd.DataFrame({"customer_id": cand["customer_id"], "rank": cand["rank"], "product": cand["product_b"],
+                         "score": cand["confidence"], "because": cand["product_a"]}).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("seed", "top"), [(seed, top) for seed in range(6) for top in (1, 3)])
+def test_suggestions_from_the_pruned_candidates_are_those_of_all_candidates(seed, top, monkeypatch):
+    # 60 products of skewed popularity: a customer owns a dozen, so most of a product's 59 rules are pruned
+    rng = np.random.default_rng(seed)
+    n, weights = 900, 1.0 / np.arange(1, 61)
+    sales = pd.DataFrame({"customer_id": rng.integers(0, 70, n).astype(str),
+                          "product_id": rng.choice([f"P{i:02d}" for i in range(60)], n, p=weights / weights.sum()),
+                          "order_id": rng.integers(0, 300, n).astype(str),
+                          "order_date": pd.Timestamp("2009-01-01"), "amount": 1.0, "is_return": False})
+    expected = _all_candidates_suggestions(sales, top=top, min_count=2)
+    owned = sales[["customer_id", "product_id"]].drop_duplicates().reset_index(drop=True)
+    pruned = cs.SuggestionCandidates(owned, cs.pair_table(sales, "customer", min_count=2), top)
+    assert len(pruned.frame()) == pruned.per_customer.sum()
+    pruned = len(pruned.frame())
+    assert pruned < 0.8 * _all_candidate_rows(sales)
+    # slices of a few rows: the slicing must not change the result either
+    monkeypatch.setattr(cs, "CANDIDATES_PER_SLICE", 97)
+    got = cs.next_product_suggestions(sales, None, top=top, min_count=2).drop(columns="segment").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def _all_candidate_rows(sales) -> int:
+    rules = cs.pair_table(sales, "customer", min_count=2)
+    owned = sales[["customer_id", "product_id"]].drop_duplicates()
+    return len(owned.merge(rules, left_on="product_id", right_on="product_a"))

@@ -117,24 +117,66 @@ def next_product_suggestions(sales: pd.DataFrame, customers: pd.DataFrame | None
         rules = pair_table(part, "customer", min_count=min_count)
         if rules.empty:
             continue
-        owned = part[["customer_id", "product_id"]].drop_duplicates()
-        # every (customer, owned a, rule a → b) row: Σ over customers of the rules of what they own,
-        # 570 million rows on UCI Online Retail. Customers are taken in slices of at most
-        # CANDIDATES_PER_SLICE such rows; each customer's suggestions depend on that customer's rows only.
-        per_product = rules.groupby("product_a").size()
-        rows = owned["product_id"].map(per_product).fillna(0).groupby(owned["customer_id"], sort=True).sum()
-        slice_of = (rows.cumsum() // CANDIDATES_PER_SLICE).rename("slice")
+        owned = part[["customer_id", "product_id"]].drop_duplicates().reset_index(drop=True)
+        candidates = SuggestionCandidates(owned, rules, top)
+        # customers in slices of at most CANDIDATES_PER_SLICE candidate rows: a customer's suggestions
+        # depend on that customer's rows only
+        slice_of = candidates.per_customer.cumsum() // CANDIDATES_PER_SLICE
         for _, who in slice_of.groupby(slice_of):
-            mine = owned[owned["customer_id"].isin(who.index)]
-            frames.append(_suggest(mine, rules, seg, top))
+            frames.append(_suggest(candidates.frame(who.index), owned[owned["customer_id"].isin(who.index)],
+                                   seg, top))
     if not frames:
         return pd.DataFrame(columns=["segment", "customer_id", "rank", "product", "score", "because"])
     return pd.concat(frames, ignore_index=True)
 
 
-def _suggest(owned: pd.DataFrame, rules: pd.DataFrame, segment, top: int) -> pd.DataFrame:
-    """The top suggestions of the customers in ``owned`` (customer_id, product_id) from ``rules``."""
-    cand = owned.merge(rules[["product_a", "product_b", "confidence"]], left_on="product_id", right_on="product_a")
+class SuggestionCandidates:
+    """The (customer, owned a, rule a → b) rows that can decide a customer's ``top`` suggestions.
+
+    All of them would be Σ over customers of the rules of what they own: 570 million rows on UCI
+    Online Retail. Of a's rules, ranked by confidence, a customer who owns n products needs only the
+    first ``top + n`` (with any rule tied with the last): at most n of those name a product already
+    owned, so at least ``top`` unowned products score above every rule further down, which therefore
+    neither enters the customer's top nor decides which a it is "because" of. Rows come in the order a
+    merge of ``owned`` with ``rules`` would give (owned order first), so ties break as they would there.
+    ``per_customer``: the rows each customer needs; :meth:`frame` makes them for some customers.
+    """
+
+    def __init__(self, owned: pd.DataFrame, rules: pd.DataFrame, top: int):
+        r = rules[["product_a", "product_b", "confidence"]].sort_values(
+            ["product_a", "confidence"], ascending=[True, False], kind="stable").reset_index(drop=True)
+        block = r.groupby("product_a", sort=False)
+        first = block.head(1)
+        start = pd.Series(first.index.to_numpy(), index=first["product_a"].to_numpy())
+        count = block.size()
+        # the last position of each run of equal confidence within a product's block
+        run_end = r.index.to_series().groupby([r["product_a"], r["confidence"]], sort=False).transform("max")
+        n_owned = owned.groupby("customer_id", sort=False)["product_id"].transform("size").to_numpy()
+        with_rules = owned["product_id"].isin(start.index).to_numpy()
+        self.owned = owned[with_rules].reset_index(drop=True)
+        s = start.reindex(self.owned["product_id"]).to_numpy()
+        last = s + np.minimum(top + n_owned[with_rules], count.reindex(self.owned["product_id"]).to_numpy()) - 1
+        self.start = s
+        self.keep = run_end.to_numpy()[last] - s + 1 if len(s) else np.zeros(0, dtype=np.int64)
+        self.rules = r
+        self.per_customer = pd.Series(self.keep).groupby(self.owned["customer_id"], sort=True).sum()
+
+    def frame(self, customers=None) -> pd.DataFrame:
+        """The rows of ``customers`` (all when None): customer_id, product_a, product_b, confidence."""
+        ids = self.owned["customer_id"]
+        pick = np.ones(len(ids), bool) if customers is None else ids.isin(customers).to_numpy()
+        keep, s = self.keep[pick], self.start[pick]
+        rows = np.repeat(np.flatnonzero(pick), keep)
+        rule = np.repeat(s, keep) + (np.arange(len(rows)) - np.repeat(np.cumsum(keep) - keep, keep))
+        return pd.DataFrame({"customer_id": self.owned["customer_id"].to_numpy()[rows],
+                             "product_a": self.rules["product_a"].to_numpy()[rule],
+                             "product_b": self.rules["product_b"].to_numpy()[rule],
+                             "confidence": self.rules["confidence"].to_numpy()[rule]})
+
+
+def _suggest(cand: pd.DataFrame, owned: pd.DataFrame, segment, top: int) -> pd.DataFrame:
+    """The top ``top`` suggestions of the customers in ``cand`` (:class:`SuggestionCandidates`), none of a product
+    they own (``owned``: customer_id, product_id)."""
     cand = cand.merge(owned.rename(columns={"product_id": "product_b"}).assign(_has=True),
                       on=["customer_id", "product_b"], how="left")
     cand = cand[cand["_has"].isna()]
