@@ -104,13 +104,15 @@ def latest_complete_quarter(last_date: pd.Timestamp, run_date=None) -> Period:
     """The latest quarter with data that is over.
 
     The quarter holding the data's last day counts when it ended before ``run_date`` (no more
-    data can arrive for it); otherwise, or when ``run_date`` is not given and the data stops
-    before the quarter's last day, the quarter before it.
+    data can arrive for it) and the data reach into its last tenth (an export taken on 9 December
+    does not measure the fourth quarter; a last dispatch on 28 December does); otherwise, or when
+    ``run_date`` is not given and the data stops before the quarter's last day, the quarter before it.
     """
     last = pd.Timestamp(last_date).normalize()
     q = _make("quarter", pd.Timestamp(last.year, (last.month - 1) // 3 * 3 + 1, 1))
     if run_date is not None:
-        return q if q.end < pd.Timestamp(run_date).normalize() else q.previous()
+        last_tenth = q.end_exclusive - (q.end_exclusive - q.start) / 10
+        return q if q.end < pd.Timestamp(run_date).normalize() and last >= last_tenth else q.previous()
     return q if q.end <= last else q.previous()
 
 

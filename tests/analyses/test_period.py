@@ -38,6 +38,10 @@ def test_latest_complete_quarter_as_of_the_run_date():
     assert latest_complete_quarter(pd.Timestamp("2009-12-30"), run_date="2026-11-29").label == "2009Q4"
     # data running into the current quarter: that quarter is not complete yet
     assert latest_complete_quarter(pd.Timestamp("2026-11-20"), run_date="2026-11-29").label == "2026Q3"
+    # an export that stops three weeks before the quarter ends (UCI Online Retail, 9 December 2011) does not
+    # measure that quarter; one whose last row is in its last tenth (from 23 December) does
+    assert latest_complete_quarter(pd.Timestamp("2011-12-09 12:50"), run_date="2026-11-29").label == "2011Q3"
+    assert latest_complete_quarter(pd.Timestamp("2011-12-23"), run_date="2026-11-29").label == "2011Q4"
 
 
 def test_month_labels_match_strftime_with_missing_values_and_index_kept():
