@@ -38,7 +38,8 @@ def _spans_text(spans: dict) -> str:
 def default_period(data: dict[str, pd.DataFrame], run_date=None) -> Period:
     """The latest complete quarter in which every table that has rows has data: when the dispatch export
     ends before the sales export (or the other way round), the quarter where both still have data. When no
-    quarter has data of every table, the latest complete quarter of the data."""
+    quarter has data of every table, the latest complete quarter of the data; when that quarter has no data
+    at all (the data cover less than a quarter's end), the quarter the data end in."""
     spans = data_spans(data)
     if not spans:
         raise PipelineError("the processed data holds no dated dispatches or sales")
@@ -49,6 +50,9 @@ def default_period(data: dict[str, pd.DataFrame], run_date=None) -> Period:
         if all(quarter.contains(data[t][c]).any() for t, c in DATED_TABLES.items() if t in spans):
             return quarter
         quarter = quarter.previous()
+    if not any(latest.contains(data[t][c]).any() for t, c in DATED_TABLES.items() if t in spans):
+        last = max(last for _, last in spans.values())
+        return parse_period(f"{last.year}Q{(last.month - 1) // 3 + 1}")
     return latest
 
 
