@@ -241,6 +241,20 @@ def _term_label(t, term: str) -> str:
     return t(f"lifecycle.term_{term}")
 
 
+THESIS_GROUPS = ("no_breach", "breach_resolved_fast", "breach_resolved_slowly", "unresolved")
+
+
+def thesis_sentence(ch: Chapter, rates: pd.Series) -> str:
+    """The thesis's retention figures beside this data's renewal rate of each service group the data
+    hold (a group without contracts is not mentioned)."""
+    t = ch.t
+    groups = [t(f"lifecycle.thesis_group.{g}", rate=ch.pct(rates[g])) for g in THESIS_GROUPS
+              if g in rates.index and pd.notna(rates[g])]
+    if ch.lang.startswith("zh"):
+        return f"{t('lifecycle.thesis_intro')}{'；'.join(groups)}。{t('lifecycle.thesis_outro')}"
+    return f"{t('lifecycle.thesis_intro')} {'; '.join(groups)}. {t('lifecycle.thesis_outro')}"
+
+
 @shows("lifecycle.service")
 def show_service(ch: Chapter, r: ServiceResult) -> None:
     t = ch.t
@@ -278,10 +292,7 @@ def show_service(ch: Chapter, r: ServiceResult) -> None:
     if r.comparison is not None:
         cmp_ = r.comparison
         rk.save_table(cmp_, "service_vs_thesis")
-        rates = cmp_.set_index("group")["rate"]
-        rk.paragraph(t("lifecycle.thesis_text", **{k: ch.pct(rates.get(g, float("nan"))) for k, g in [
-            ("no_breach", "no_breach"), ("fast", "breach_resolved_fast"), ("slow", "breach_resolved_slowly"),
-            ("open", "unresolved")]}))
+        rk.paragraph(thesis_sentence(ch, cmp_.set_index("group")["rate"]))
         fig = lc_charts.rates_beside_reference([t("lifecycle.group_" + g) for g in cmp_["group"]], cmp_["rate"],
                                                cmp_["ci_low"], cmp_["ci_high"], cmp_["thesis_rate"],
                                                xlabel=t("lifecycle.renewal_rate"), data_label=t("lifecycle.this_data"),
