@@ -31,10 +31,6 @@ class Unmet:
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
 
-    @property
-    def table_missing(self) -> bool:
-        return self.need.kind in ("rows", "values", "largest_group", "months") and self.first is None and self.have == 0
-
 
 def _rows_in(frame: pd.DataFrame, table: str, when: str, period: Period) -> pd.DataFrame:
     column = DATE_COLUMNS.get(table)

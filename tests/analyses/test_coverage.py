@@ -43,7 +43,7 @@ def test_rows_are_counted_in_the_span_the_need_names():
 def test_a_table_that_is_absent_or_empty_meets_no_need():
     for data in ({}, {"dispatches": dispatches([])}):
         u = coverage.unmet(rows("dispatches"), data, Q4)
-        assert u.have == 0 and u.first is None and u.table_missing
+        assert u.have == 0 and u.first is None and u.last is None
 
 
 def test_values_count_only_usable_ones():

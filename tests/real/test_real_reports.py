@@ -76,8 +76,7 @@ def report(real_data, tmp_path, folder: str, name: str, sources: str, **period):
 
 
 def key_numbers(r) -> dict[str, str]:
-    k = r.tables["05_conclusions/key_numbers"] if "05_conclusions/key_numbers" in r.tables else \
-        next(v for n, v in r.tables.items() if n.endswith("/key_numbers"))
+    k = r.tables["05_conclusions/key_numbers"]
     return dict(zip(k["Measure"], k["This period"], strict=True))
 
 
@@ -123,7 +122,6 @@ def test_helpdesk_event_log_alone(real_data, tmp_path):
     reported = ev.groupby("Case ID")["when"].min()
     closed = ev[ev["Activity"].isin(["Resolve ticket", "Closed"])].groupby("Case ID")["when"].min()
     assert len(reported) == 4_580 == len(r.processed["dispatches"])
-    period = r.processed["dispatches"]["reported_at"]
     d = r.processed["dispatches"]
     assert (d.set_index("ticket_id")["reported_at"].sort_index() == reported.sort_index()).all()
     # the report's period and its tickets
@@ -144,7 +142,6 @@ def test_helpdesk_event_log_alone(real_data, tmp_path):
     median = float(repair["Median hours"].split(" ")[0].replace(",", ""))
     assert hours.dropna().median() - 0.05 <= median <= hours.fillna(float("inf")).median() + 0.05
     assert repair["Service level"] == "not recorded"
-    assert len(period)
 
 
 def _period_of(r) -> tuple[pd.Timestamp, pd.Timestamp]:
