@@ -7,6 +7,7 @@ a traceback appears only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -113,6 +114,7 @@ def _run(args) -> int:
         print(f"cleaned {len(m['files'])} files, {read} rows in {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{k} {v}" for k, v in m["tables"].items())
               + f"; rejects {len(result.rejects)} -> {args.out}")
+        _say_warnings(result.manifest)
         return 0
     if args.command == "report":
         from pipeline.report.run import run_report
@@ -124,6 +126,9 @@ def _run(args) -> int:
                             engine=args.engine, scheduler=args.scheduler, say=print,
                             organisation=args.organisation)
         print(f"report written to {target} in {time.perf_counter() - started:.0f} s")
+        manifest = Path(args.processed) / "manifest.json"
+        if manifest.exists():
+            _say_warnings(json.loads(manifest.read_text(encoding="utf-8")))
         return 0
     if args.command == "reviews":
         from pipeline.report.reviews import run_reviews
@@ -137,6 +142,14 @@ def _run(args) -> int:
         print(f"{count} customer reviews written to {target} in {time.perf_counter() - started:.0f} s")
         return 0
     return 2
+
+
+def _say_warnings(manifest: dict) -> None:
+    """The run ends with the warnings about its raw files (a large loss first named here, not only in chapter 1)."""
+    from pipeline.report.run import warning_lines
+
+    for line in warning_lines(manifest):
+        print(line, file=sys.stderr)
 
 
 def _output_folders(args) -> list[str]:

@@ -8,13 +8,13 @@ from pipeline.clean.taxonomy import UNMAPPED
 
 
 def accounting_table(manifest: dict) -> pd.DataFrame:
-    """One row per raw file: rows read = kept + rejected + duplicates (the manifest's promise)."""
-    rows = [{"file": f["path"], "table": f["table"], "sha256": f["sha256"], "rows_read": f["rows_read"],
-             "rows_kept": f["rows_kept"], "rows_rejected": f["rows_rejected"], "duplicates": f["duplicates"]}
-            for f in manifest["files"]]
-    table = pd.DataFrame(rows, columns=["file", "table", "sha256", "rows_read", "rows_kept", "rows_rejected",
-                                        "duplicates"])
-    table["balanced"] = table["rows_read"] == table["rows_kept"] + table["rows_rejected"] + table["duplicates"]
+    """One row per raw file: rows read = kept + rejected + duplicates + states folded (the manifest's
+    promise; ``states_folded``: earlier states of records in a state log, 0 elsewhere)."""
+    counts = ["rows_read", "rows_kept", "rows_rejected", "duplicates", "states_folded"]
+    rows = [{"file": f["path"], "table": f["table"], "sha256": f["sha256"],
+             **{c: int(f.get(c, 0)) for c in counts}} for f in manifest["files"]]
+    table = pd.DataFrame(rows, columns=["file", "table", "sha256", *counts])
+    table["balanced"] = table["rows_read"] == table[counts[1:]].sum(axis=1)
     return table
 
 

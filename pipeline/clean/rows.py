@@ -170,6 +170,8 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
     lines = product_lines()
     out["product_series"] = out["machine_type"].map(lines["series"]).where(lambda v: v.notna() & (v != ""), None)
     out["product_line"] = out["machine_type"].map(lines["product_line"]).where(lambda v: v.notna() & (v != ""), None)
+    if "updated_at" in frame:     # a state log's update time: orders the record's states
+        out["updated_at"] = _dates(frame, "updated_at", r, options, run_date, required=True)
     for column in ("events", "reassignments"):
         if f"extra:{column}" in frame:
             values, _bad = parse_numbers(frame[f"extra:{column}"])
@@ -212,6 +214,8 @@ def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C"
         "currency": present_categorical(frame, "currency", fill=currency or None),
         "channel": present_categorical(frame, "channel"), "is_return": is_return.fillna(False).astype(bool),
     }, index=frame.index)
+    if "updated_at" in frame:
+        out["updated_at"] = _dates(frame, "updated_at", r, options, run_date, required=True)
     return out, r
 
 

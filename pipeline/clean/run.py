@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.clean.account import account_rows
+from pipeline.clean.account import account_rows, note_large_losses, note_state_logs
 from pipeline.clean.cache import cache_key, load_part, write_part
 from pipeline.clean.columns import (
     with_plain_text,
@@ -174,7 +174,8 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         # the kept parts now live in `parts` (and, without a cache folder, in cache_new) only, so
         # that de-duplication can let them go table by table
         del fresh, entries, kept, rej, cached
-    tables, duplicates = {}, {}
+    tables, duplicates, folded, state_records = {}, {}, {}, {}
+    unique_files = frozenset(s.name for s in sources if s.options.get("repeated_keys") == "reject")
     with stages.stage("de-duplicate", rows=sum(len(f) for frames in parts.values() for f in frames)):
         for table in list(parts):
             frames = [f for f in parts.pop(table) if len(f)]      # popped: the parts die with the concat
@@ -184,21 +185,25 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 continue
             combined = combine_parts(frames)
             del frames
-            ordered, rows, counts, rej = find_duplicates(table, combined)
-            del combined              # `ordered` is the only holder now: the copy below empties it
-            deduped = take_columns(ordered, rows)
-            del ordered
+            found = find_duplicates(table, combined, unique_files)
+            del combined              # `found.ordered` is the only holder now: the copy below empties it
+            deduped = take_columns(found.ordered, found.rows)
+            found.ordered = None
             release_freed_memory()
-            duplicates.update(counts)
-            if len(rej):
-                rejects.append(rej)
+            duplicates.update(found.duplicates)
+            folded.update(found.folded)
+            state_records.update(found.state_records)
+            if len(found.rejects):
+                rejects.append(found.rejects)
             tables[table] = deduped
     resolve_stage = stages.stage("resolve customers + sort", rows=sum(len(t) for t in tables.values()))
     with resolve_stage:
         resolution = _resolve_and_sort(tables, raw_dir)
         release_freed_memory()
     with stages.stage("account + validate", rows=sum(len(t) for t in tables.values())):
-        all_rejects = account_rows(tables, rejects, files, duplicates)
+        all_rejects = account_rows(tables, rejects, files, duplicates, folded)
+        note_state_logs(files, state_records, {s.name: s for s in sources})
+        note_large_losses(files, {s.name: s for s in sources})
         for name in tables:                        # the processed tables hold plain text
             tables[name] = with_plain_text(tables[name])
     manifest = {"version": __version__, "run_date": run_date.date().isoformat(),

@@ -24,7 +24,8 @@ def read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None, arro
     worker). ``raw``: the file already read; ``arrow=False``: the Arrow reader has declined it."""
     source, file_sha = job
     if raw is None:
-        raw = read_raw(source.path, source.name, source.table, source.options, source.columns, arrow=arrow)
+        raw = read_raw(source.path, source.name, source.table, source.options, declared_columns(source),
+                       arrow=arrow)
     if source.path.stat().st_size >= RELEASE_BYTES:
         release_freed_memory()       # the parse's buffers, before cleaning makes its own (2M lines: −0.5 GB)
     kept, rej = clean_rows(source, raw, run_date=run_date, taxonomy=taxonomy)
@@ -33,6 +34,28 @@ def read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None, arro
             "columns": raw.header_map, "warnings": list(raw.warnings),
             **({"events_read": raw.events_read} if raw.events_read is not None else {})}
     return kept, rej, meta
+
+
+REPEATED_KEYS = ("states", "reject")
+
+
+def declared_columns(source) -> dict[str, str]:
+    """The canonical → header map sources.yml declares for ``source``, with a state log's update-time
+    column (``options.state_log.updated``) as ``updated_at``."""
+    options = source.options
+    mode = options.get("repeated_keys", "states")
+    if mode not in REPEATED_KEYS:
+        raise InputError(f"options.repeated_keys is {mode!r}; use states or reject", file=source.path)
+    log = options.get("state_log")
+    if log is None:
+        return source.columns
+    if not isinstance(log, dict) or not log.get("updated"):
+        raise InputError("options.state_log needs the update-time column: state_log: {updated: <column>}",
+                         file=source.path)
+    if mode == "reject":
+        raise InputError("options.state_log and repeated_keys: reject contradict each other: a state log "
+                         "repeats its keys", file=source.path)
+    return {**source.columns, "updated_at": str(log["updated"])}
 
 
 # Files at least this large have the memory their reading freed returned before they are cleaned.
@@ -60,7 +83,7 @@ ISOLATE_BYTES = 64 * 2**20
 def _read_fast(job) -> RawTable | None:
     """``job``'s file by the Arrow reader, or None where only the slow readers can read it."""
     source = job[0]
-    return read_raw(source.path, source.name, source.table, source.options, source.columns, slow=False)
+    return read_raw(source.path, source.name, source.table, source.options, declared_columns(source), slow=False)
 
 
 class ReadAhead:

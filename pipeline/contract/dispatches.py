@@ -93,6 +93,14 @@ DISPATCHES = Table(
         Column("events", "integer", Text("Event-log exports: the events folded into this dispatch.",
                                          "事件日誌匯出：併入此派單的事件數。"),
                extra=True),
+        Column("updated_at", "datetime", Text("State logs: when the record's latest state was written (the column "
+                                              "options.state_log.updated names).",
+                                              "狀態日誌：記錄最新狀態的寫入時間（options.state_log.updated 所指欄位）。"),
+               raw=(), extra=True),
+        Column("updates", "integer", Text("State logs: the rows (successive states) folded into this record; the "
+                                          "latest state is kept and the first report time taken.",
+                                          "狀態日誌：併入此記錄的列數（先後狀態）；保留最新狀態，報修時間取最早。"),
+               extra=True, minimum=1),
         Column("reassignments", "integer", Text("Event-log exports: changes of the handling resource between "
                                                 "consecutive events.",
                                                 "事件日誌匯出：相鄰事件間處理人變更的次數。"),

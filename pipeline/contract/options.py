@@ -45,6 +45,19 @@ OPTIONS = (
                         "that mean reported, arrived and closed.",
            "event_log: {case: Case ID, activity: Activity, timestamp: Complete Timestamp, resource: Resource, "
            "closed: [Closed]}", tables=("dispatches",)),
+    Option("state_log", "The file has one row per update of a record (a ServiceNow or Jira export): the rows that "
+                        "share a key are its successive states, ordered by the column `updated` names. The latest "
+                        "state is kept, the first report time taken, and the states are counted (`updates`). Without "
+                        "this option such files are detected, ordered by their dates and then their row order, and "
+                        "the run says so.",
+           "state_log: {updated: sys_updated_at}", tables=("dispatches", "sales")),
+    Option("repeated_keys", "What rows sharing a key with other content are: `states` (successive states of one "
+                            "record, see state_log) or `reject` (the key is unique in this export: a second version "
+                            "is rejected as conflicting_duplicate unless its dates make it the later one, "
+                            "superseded).", "repeated_keys: reject", default="states",
+           tables=("dispatches", "sales", "contracts")),
+    Option("max_loss", "The share of a file's rows that may be rejected before the run ends with a warning naming "
+                       "the file and its top reasons (chapter 1 shows it too).", "max_loss: 0.10", default="0.05"),
     Option("max_file_gib", "Files above this size are refused rather than read whole into memory.",
            "max_file_gib: 4", default="1"),
 )

@@ -60,11 +60,15 @@ MANIFEST = Document(
         Field("files[].encoding", "the text encoding it was decoded with (null for .xlsx and Parquet)"),
         Field("files[].rows_read", "physical data records read (the header not counted)"),
         Field("files[].columns", "canonical column → the header it was read from"),
-        Field("files[].warnings", "warnings about the file (a truncated export, formulas without values), each "
-                                  "with a code and a message"),
+        Field("files[].warnings", "warnings about the file, each with a code and a message: truncated (a "
+                                  "truncated export), formula_without_value, state_log_detected (records in "
+                                  "several rows read as their successive states), large_loss (more than "
+                                  "options.max_loss of the rows rejected)"),
         Field("files[].rows_kept", "rows in the processed table"),
         Field("files[].rows_rejected", "rows in rejects.parquet"),
         Field("files[].duplicates", "exact copies dropped"),
+        Field("files[].states_folded", "state logs only: earlier states of a record folded into its latest (rows read = "
+                                       "kept + rejected + duplicates + states folded)"),
         Field("files[].rejected_by_reason", "reason code → rows"),
         Field("files[].events_read", "event-log exports only: the events folded into the rows"),
         Field("tables", "table → rows written"),

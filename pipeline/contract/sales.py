@@ -49,6 +49,14 @@ SALES = Table(
         Column("channel", "text", Text("Sales channel.", "銷售渠道。"),
                raw=("sales channel", "渠道", "通路")),
         Column("is_return", "boolean", Text("Whether the line is a return.", "是否為退貨。"), nullable=False),
+        Column("updated_at", "datetime", Text("State logs: when the line's latest state was written (the column "
+                                              "options.state_log.updated names).",
+                                              "狀態日誌：訂單行最新狀態的寫入時間（options.state_log.updated 所指欄位）。"),
+               raw=(), extra=True),
+        Column("updates", "integer", Text("State logs: the rows (successive states) folded into this line; the "
+                                          "latest state is kept.",
+                                          "狀態日誌：併入此訂單行的列數（先後狀態）；保留最新狀態。"),
+               extra=True, minimum=1),
         *source_columns(),
     ),
 )

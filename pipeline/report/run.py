@@ -96,14 +96,24 @@ def prepare(raw_dir: Path, processed_dir: Path, *, period: str = "", start: str 
 
 
 def accounting_lines(manifest: dict) -> list[str]:
-    """The row accounting of a clean, one line per raw file: read = kept + rejected + duplicates."""
+    """The row accounting of a clean, one line per raw file: read = kept + rejected + duplicates (+ the
+    earlier states of a state log, in a column of their own when a file has them)."""
     files = manifest["files"]
     width = max((len(f["path"]) for f in files), default=4)
-    lines = [f"{'file':<{width}}  {'read':>9}  {'kept':>9}  {'rejected':>9}  {'duplicates':>10}"]
+    states = any(f.get("states_folded") for f in files)
+    lines = [f"{'file':<{width}}  {'read':>9}  {'kept':>9}  {'rejected':>9}  {'duplicates':>10}"
+             + (f"  {'states':>9}" if states else "")]
     for f in files:
         lines.append(f"{f['path']:<{width}}  {f['rows_read']:>9,}  {f['rows_kept']:>9,}  {f['rows_rejected']:>9,}  "
-                     f"{f['duplicates']:>10,}")
+                     f"{f['duplicates']:>10,}" + (f"  {f.get('states_folded', 0):>9,}" if states else ""))
     return lines
+
+
+def warning_lines(manifest: dict) -> list[str]:
+    """One line per warning about a raw file (a large loss, a detected state log, a truncated export),
+    as the run ends with them."""
+    return [f"warning: {f['path']}: {w['message']}" for f in manifest["files"]
+            for w in f.get("warnings", []) if isinstance(w, dict) and w.get("message")]
 
 
 def sweep_leftovers(folder: Path, name: str = r"[0-9][0-9A-Za-z_-]*") -> list[Path]:

@@ -76,16 +76,59 @@ def test_every_row_is_accounted_for(tmp_path):
     assert rejects.loc[8, "reason_code"] == "malformed_row"
 
 
-def test_same_ticket_conflicting_content_keeps_the_latest_version(tmp_path):
+def test_same_ticket_in_several_rows_is_read_as_its_successive_states(tmp_path):
     rows = ["D1,2009.01.08 10:00,,,甲,5*9,7979Q7C,藍屏,,1",
             "D1,2009.01.08 10:00,2009.01.08 12:00,2009.01.08 15:00,甲,5*9,7979Q7C,藍屏,主板故障,1",
-            "D1,2009-01-08 10:00,2009-01-08 12:00,2009-01-08 15:00,甲,5x9,7979Q7C,藍屏,主板故障,1"]
+            "D1,2009-01-08 10:00,2009-01-08 12:00,2009-01-08 15:00,甲,5x9,7979Q7C,藍屏,主板故障,1",
+            "D2,2009.01.09 10:00,,,乙,5*9,7979Q7C,藍屏,,1"]
     _dispatch_file(tmp_path, rows=rows)
     result = clean(tmp_path, run_date="2026-11-29")
-    d = result.tables["dispatches"]
-    assert len(d) == 1 and d.iloc[0]["closed_at"] == pd.Timestamp("2009-01-08 15:00")
+    d = result.tables["dispatches"].set_index("ticket_id")
+    assert list(d.index) == ["D1", "D2"] and d.loc["D1", "closed_at"] == pd.Timestamp("2009-01-08 15:00")
+    assert d.loc["D1", "cause_codes"] == ["MOTHERBOARD"] and d.loc["D1", "source_row"] == 4   # the latest state
+    assert list(d["updates"]) == [3, 1]
     f = result.manifest["files"][0]
-    assert f["duplicates"] == 1 and f["rejected_by_reason"] == {"superseded": 1}
+    assert (f["rows_read"], f["rows_kept"], f["rows_rejected"], f["duplicates"], f["states_folded"]) == (4, 2, 0, 0, 2)
+    assert [w["code"] for w in f["warnings"]] == ["state_log_detected"]
+    assert f["warnings"][0]["records"] == 1
+
+
+def test_a_state_log_keeps_the_latest_state_by_update_time_and_the_first_report_time(tmp_path):
+    write_csv(tmp_path / "incidents.csv",
+              "number,state,opened_at,resolved_at,caller,sys_updated_at\n"
+              "INC1,New,2016-03-01 09:00,,Caller 1,2016-03-01 09:05\n"
+              "INC2,New,2016-03-02 09:00,,Caller 2,2016-03-02 09:01\n"
+              "INC1,Closed,2016-03-01 09:30,2016-03-02 10:00,Caller 1,2016-03-03 08:00\n"   # opened_at moved
+              "INC1,Active,2016-03-01 09:00,,Caller 1,2016-03-01 12:00\n")                 # written late
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n  - path: incidents.csv\n    table: dispatches\n"
+        "    columns: {ticket_id: number, reported_at: opened_at, closed_at: resolved_at, customer_name: caller}\n"
+        "    options: {state_log: {updated: sys_updated_at}}\n", encoding="utf-8")
+    result = clean(tmp_path, run_date="2026-11-29")
+    d = result.tables["dispatches"].set_index("ticket_id")
+    assert d.loc["INC1", "closed_at"] == pd.Timestamp("2016-03-02 10:00")          # the Closed state, by update time
+    assert d.loc["INC1", "reported_at"] == pd.Timestamp("2016-03-01 09:00")        # the first report time
+    assert d.loc["INC1", "updated_at"] == pd.Timestamp("2016-03-03 08:00")
+    assert (d.loc["INC1", "updates"], d.loc["INC2", "updates"]) == (3, 1)
+    f = result.manifest["files"][0]
+    assert (f["rows_kept"], f["states_folded"], f["warnings"]) == (2, 2, [])      # declared: no warning
+
+
+def test_a_key_declared_unique_rejects_conflicting_versions(tmp_path):
+    rows = ["D1,2009.01.08 10:00,,,甲,5*9,7979Q7C,藍屏,,1",
+            "D1,2009.01.08 10:00,2009.01.08 12:00,2009.01.08 15:00,甲,5*9,7979Q7C,藍屏,主板故障,1",
+            "D1,2009-01-08 10:00,2009-01-08 12:00,2009-01-08 15:00,甲,5x9,7979Q7C,藍屏,主板故障,1",
+            "D2,2009.01.09 10:00,,,乙,5*9,7979Q7C,藍屏,,1",
+            "D2,2009.01.09 10:00,,,乙,5*9,7979Q7C,藍屏,主板故障,1"]
+    _dispatch_file(tmp_path, rows=rows)
+    (tmp_path / "sources.yml").write_text("sources:\n  - path: dispatches.csv\n    table: dispatches\n"
+                                          "    options: {repeated_keys: reject}\n", encoding="utf-8")
+    result = clean(tmp_path, run_date="2026-11-29")
+    d = result.tables["dispatches"]
+    assert len(d) == 1 and d.iloc[0]["closed_at"] == pd.Timestamp("2009-01-08 15:00") and "updates" not in d
+    f = result.manifest["files"][0]
+    assert f["duplicates"] == 1 and f["rejected_by_reason"] == {"conflicting_duplicate": 2, "superseded": 1}
+    assert "states_folded" not in f
 
 
 def test_missing_required_column_is_one_clear_error(tmp_path):
@@ -346,16 +389,24 @@ def test_an_error_in_the_cleaning_process_names_file_and_column(tmp_path, monkey
     assert "reported_at" in str(err.value) and "'客戶名稱'" in str(err.value)
 
 
-def test_sales_duplicates_across_files_by_order_and_line(tmp_path):
-    header = "Order No,Line,Order Date,Customer,Qty,Unit Price\n"
-    write_csv(tmp_path / "sales_a.csv", header + "S1,1,2009-01-08,甲,2,10\n"
-                                                 "S1,2,2009-01-08,甲,1,10\n"
-                                                 "S2,1,2009-01-09,乙,1,10\n")
-    write_csv(tmp_path / "sales_b.csv", header + "S1,1,2009-01-08,甲,2,10\n"       # exact copy of a's row 2
-                                                 # same key and content, written otherwise
-                                                 "Ｓ1,2,2009/1/8,甲,1,10.00\n"
-                                                 "S2,1,2009-01-09,乙,5,10\n"       # same key, other content: a conflict
-                                                 "S3,1,2009-01-09,乙,1,10\n")
+SALES_HEADER = "Order No,Line,Order Date,Customer,Qty,Unit Price\n"
+
+
+def _two_sales_files(tmp_path):
+    write_csv(tmp_path / "sales_a.csv", SALES_HEADER + "S1,1,2009-01-08,甲,2,10\n"
+                                                       "S1,2,2009-01-08,甲,1,10\n"
+                                                       "S2,1,2009-01-09,乙,1,10\n")
+    write_csv(tmp_path / "sales_b.csv", SALES_HEADER + "S1,1,2009-01-08,甲,2,10\n"       # exact copy of a's row 2
+                                                       # same key and content, written otherwise
+                                                       "Ｓ1,2,2009/1/8,甲,1,10.00\n"
+                                                       "S2,1,2009-01-09,乙,5,10\n"       # same key, other content
+                                                       "S3,1,2009-01-09,乙,1,10\n")
+
+
+def test_sales_lines_declared_unique_across_files_by_order_and_line(tmp_path):
+    _two_sales_files(tmp_path)
+    (tmp_path / "sources.yml").write_text("sources:\n  - path: sales_*.csv\n    table: sales\n"
+                                          "    options: {repeated_keys: reject}\n", encoding="utf-8")
     result = clean(tmp_path, run_date="2026-11-29")
     files = {f["path"]: f for f in result.manifest["files"]}
     assert (files["sales_a.csv"]["duplicates"], files["sales_b.csv"]["duplicates"]) == (0, 2)
@@ -366,6 +417,31 @@ def test_sales_duplicates_across_files_by_order_and_line(tmp_path):
         ("S1", "1", "sales_a.csv", 2), ("S1", "2", "sales_a.csv", 3), ("S3", "1", "sales_b.csv", 5)]
 
 
+def test_sales_line_exported_again_with_other_content_is_its_later_state(tmp_path):
+    _two_sales_files(tmp_path)
+    result = clean(tmp_path, run_date="2026-11-29")
+    files = {f["path"]: f for f in result.manifest["files"]}
+    # the exact copy is a duplicate; S1/2 written otherwise and S2/1 with 5 units are later states (file b)
+    assert (files["sales_b.csv"]["duplicates"], files["sales_a.csv"].get("states_folded")) == (1, 2)
+    assert files["sales_a.csv"]["rejected_by_reason"] == files["sales_b.csv"]["rejected_by_reason"] == {}
+    s = result.tables["sales"]
+    assert list(zip(s["order_id"], s["line_no"], s["quantity"], s["source_file"], s["updates"])) == [
+        ("S1", "1", 2.0, "sales_a.csv", 1), ("S1", "2", 1.0, "sales_b.csv", 2), ("S2", "1", 5.0, "sales_b.csv", 2),
+        ("S3", "1", 1.0, "sales_b.csv", 1)]
+
+
+def test_lines_without_line_numbers_are_compared_only_as_exact_copies(tmp_path):
+    # one file numbers its lines, the other (like UCI Online Retail) does not: its lines share the
+    # invoice id and are never taken for versions of each other or of the numbered lines
+    write_csv(tmp_path / "sales_a.csv", SALES_HEADER + "S1,1,2009-01-08,甲,2,10\nS1,2,2009-01-08,甲,1,10\n")
+    write_csv(tmp_path / "sales_b.csv", "Order No,Order Date,Customer,Qty,Unit Price\n"
+                                        "S1,2009-01-08,甲,2,10\nS1,2009-01-08,甲,3,10\nS1,2009-01-08,甲,3,10\n")
+    result = clean(tmp_path, run_date="2026-11-29")
+    files = {f["path"]: f for f in result.manifest["files"]}
+    assert [(f["rows_kept"], f["duplicates"], f["rows_rejected"]) for f in files.values()] == [(2, 0, 0), (2, 1, 0)]
+    assert "updates" not in result.tables["sales"]
+
+
 def test_deduplication_compares_keys_not_just_their_hashes():
     from pipeline.clean.dedupe import deduplicate
 
@@ -373,8 +449,8 @@ def test_deduplication_compares_keys_not_just_their_hashes():
                          "visits": [1, 1, 2], "source_file": "d.csv", "source_row": [2, 3, 4],
                          "_raw_hash": np.array([1, 2, 3], dtype=np.uint64),
                          "_key_hash": np.array([7, 7, 7], dtype=np.uint64)})   # D1 and D2 collide
-    kept, counts, rejects = deduplicate("dispatches", rows)
-    assert list(kept["ticket_id"]) == ["D2"] and counts == {}
+    kept, counts, rejects, folded = deduplicate("dispatches", rows, unique_files={"d.csv"})
+    assert list(kept["ticket_id"]) == ["D2"] and counts == {} and folded == {}
     assert list(zip(rejects["source_row"], rejects["reason_code"])) == [(2, "conflicting_duplicate"),
                                                                          (4, "conflicting_duplicate")]
 

@@ -28,7 +28,8 @@ class AccountingResult:
 @computes("quality.accounting")
 def accounting_section(ch: Chapter) -> AccountingResult:
     files = quality.accounting_table(ch.manifest)
-    return AccountingResult(files=files, totals=files[["rows_read", "rows_kept", "rows_rejected", "duplicates"]].sum(),
+    totals = files[["rows_read", "rows_kept", "rows_rejected", "duplicates", "states_folded"]].sum()
+    return AccountingResult(files=files, totals=totals,
                             warnings=quality.file_warnings(ch.manifest))
 
 
@@ -36,10 +37,14 @@ def accounting_section(ch: Chapter) -> AccountingResult:
 def show_accounting(ch: Chapter, r: AccountingResult) -> None:
     t, n = ch.t, r.totals
     rk.chapter(t("quality.title"))
-    rk.paragraph(t("quality.intro", period=ch.period_text, files=len(r.files), read=ch.num(n.rows_read),
-                   kept=ch.num(n.rows_kept), rejected=ch.num(n.rows_rejected), duplicates=ch.num(n.duplicates)))
+    # a state log's earlier states are neither losses nor copies: named only where a file had them
+    states = int(n.states_folded)
+    rk.paragraph(t("quality.intro_states" if states else "quality.intro", period=ch.period_text, files=len(r.files),
+                   read=ch.num(n.rows_read), kept=ch.num(n.rows_kept), rejected=ch.num(n.rows_rejected),
+                   duplicates=ch.num(n.duplicates), states=ch.num(states)))
     rk.section(t("quality.accounting_section"))
-    shown = r.files.assign(sha256=r.files["sha256"].str[:12])[ACCOUNTING_COLUMNS]
+    columns = ACCOUNTING_COLUMNS if not states else [*ACCOUNTING_COLUMNS[:-1], "states_folded", "sha256"]
+    shown = r.files.assign(sha256=r.files["sha256"].str[:12])[columns]
     rk.table(translated_headers(shown, t), "accounting", t("quality.accounting_caption"), ch.source_note)
     if not r.warnings.empty:
         rk.section(t("quality.warnings_section"))
