@@ -18,7 +18,10 @@ from pipeline.runtime.text import clean_invisible
 
 MIN_DATE = pd.Timestamp("1990-01-01")
 
-_TIME = r"(?:[ T]+(?P<H>\d{1,2})[:時时](?P<M>\d{2})(?:[:分](?P<S>\d{2})(?:\.\d{1,9})?)?(?:分|秒)?)?"
+# an ISO-8601 offset after the time (+01:00, -0500, +08, Z, UTC): dropped, or converted to options.time_zone
+_OFFSET = r"(?:\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?"
+_TIME = (r"(?:[ T]+(?P<H>\d{1,2})[:時时](?P<M>\d{2})(?:[:分](?P<S>\d{2})(?:\.\d{1,9})?)?(?:分|秒)?"
+         + _OFFSET + r")?")
 _YMD = re.compile(r"^(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})" + _TIME + r"$")
 _CJK = re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日" + _TIME.replace("[ T]+", r"\s*") + r"$")
 _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
@@ -38,12 +41,16 @@ class DateOptions:
     refuses to guess when the file gives no value with a part above 12.
     ``roc_years``: read ``98/01/08`` as ROC year 98 = 2009.
     ``excel_epoch``: the workbook's epoch when serial numbers may appear (xlsx only).
+    ``time_zone``: an IANA zone (``Europe/Brussels``, ``UTC``) that timestamps written with an offset
+    (``2010-03-31T16:59:42+01:00``) are converted to; timestamps without one are taken as written in
+    it. ``None``: the wall time as written, its offset dropped. The result is naive either way.
     """
 
     date_format: str | None = None
     date_order: str | None = None
     roc_years: bool = False
     excel_epoch: pd.Timestamp | None = None
+    time_zone: str | None = None
 
 
 def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -122,7 +129,49 @@ def _prepare(raw: pd.Series) -> pd.Series:
     return map_unique(raw, _normalise_cell).astype("string")
 
 
-def _assemble(parts: pd.DataFrame, year_offset: int = 0) -> pd.Series:
+def _offset_minutes(tz: pd.Series) -> pd.Series:
+    """Minutes east of UTC of offsets as written (``+01:00``, ``-0530``, ``+08``, ``Z``); NaN where none."""
+    text = tz.astype("string").str.strip().str.upper()
+    zero = text.isin(["Z", "UTC", "GMT"])
+    m = text.str.extract(r"^(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})?$")
+    minutes = pd.to_numeric(m["h"]) * 60 + pd.to_numeric(m["m"]).fillna(0)
+    minutes = minutes.where(m["sign"] != "-", -minutes)
+    return minutes.where(~zero, 0.0).astype("float64")
+
+
+def to_time_zone(wall: pd.Series, offset_minutes: pd.Series, time_zone: str | None) -> pd.Series:
+    """Naive wall times written with an offset → the naive wall time in ``time_zone`` (None: as written).
+    Values without an offset (NaN) are left as written."""
+    if not time_zone:
+        return wall
+    has = offset_minutes.notna() & wall.notna()
+    if not has.any():
+        return wall
+    out = wall.copy()
+    utc = wall[has] - pd.to_timedelta(offset_minutes[has], unit="m")
+    out[has] = utc.dt.tz_localize("UTC").dt.tz_convert(time_zone).dt.tz_localize(None)
+    return out
+
+
+def _with_format(text: pd.Series, date_format: str, time_zone: str | None) -> pd.Series:
+    """``text`` parsed by an explicit strptime format. With ``%z`` (an offset such as +01:00), mixed offsets
+    included: the wall time as written, or converted to ``time_zone``; always naive."""
+    if "%z" not in date_format:
+        return pd.to_datetime(text, format=date_format, errors="coerce")
+    import datetime as dt
+
+    def one(value: str):
+        try:
+            stamp = dt.datetime.strptime(value, date_format)
+        except ValueError:
+            return pd.NaT
+        if stamp.tzinfo is not None and time_zone:
+            return pd.Timestamp(stamp).tz_convert(time_zone).tz_localize(None)
+        return pd.Timestamp(stamp.replace(tzinfo=None))
+    return pd.Series([one(v) for v in text.tolist()], index=text.index, dtype="datetime64[ns]")
+
+
+def _assemble(parts: pd.DataFrame, year_offset: int = 0, time_zone: str | None = None) -> pd.Series:
     cols = {"year": pd.to_numeric(parts["y"]) + year_offset, "month": pd.to_numeric(parts["m"]),
             "day": pd.to_numeric(parts["d"])}
     for src, dst in (("H", "hour"), ("M", "minute"), ("S", "second")):
@@ -135,6 +184,8 @@ def _assemble(parts: pd.DataFrame, year_offset: int = 0) -> pd.Series:
     out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     if ok.any():
         out[ok] = pd.to_datetime(frame[ok], errors="coerce")
+    if time_zone and "tz" in parts and parts["tz"].notna().any():
+        out = to_time_zone(out, _offset_minutes(parts["tz"]), time_zone)
     return out
 
 
@@ -164,7 +215,7 @@ def parse_dates(raw: pd.Series, options: DateOptions = DateOptions(), *, run_dat
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     reasons = pd.Series("", index=text.index, dtype="object")
     if options.date_format:
-        out[present] = pd.to_datetime(text[present], format=options.date_format, errors="coerce")
+        out[present] = _with_format(text[present], options.date_format, options.time_zone)
     else:
         todo = present.copy()
         patterns = [(_YMD, 0), (_CJK, 0), (_COMPACT, 0)]
@@ -176,7 +227,7 @@ def parse_dates(raw: pd.Series, options: DateOptions = DateOptions(), *, run_dat
             parts = text[todo].str.extract(pattern)
             hit = parts["y"].notna()
             if hit.any():
-                out[hit[hit].index] = _assemble(parts[hit], offset)
+                out[hit[hit].index] = _assemble(parts[hit], offset, options.time_zone)
                 todo[hit[hit].index] = False
         if todo.any():
             parts = text[todo].str.extract(_AB_Y)
@@ -188,7 +239,7 @@ def parse_dates(raw: pd.Series, options: DateOptions = DateOptions(), *, run_dat
                     reasons[idx] = "ambiguous_date"
                 else:
                     p = parts[hit].rename(columns={"a": "d", "b": "m"} if order == "DMY" else {"a": "m", "b": "d"})
-                    out[idx] = _assemble(p)
+                    out[idx] = _assemble(p, time_zone=options.time_zone)
                 todo[idx] = False
         if todo.any() and options.excel_epoch is not None:
             serial = text[todo]

@@ -80,7 +80,8 @@ def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
         # categoricals, like the other text until the end: cheap to sort, validate and copy
         table["customer_id"] = categorical_from_values(codes, p["customer_id"].to_numpy(dtype=object), table.index)
         table["customer_name"] = categorical_from_values(codes, p["customer_name"].to_numpy(dtype=object), table.index)
-        seen_parts.append(p[["customer_id", "customer_name"]])
+        # a ticket export with no customer column has rows with no customer: no customer of their own
+        seen_parts.append(p.loc[p["customer_id"].notna(), ["customer_id", "customer_name"]])
     # the customers table: the registry plus every customer seen only in transactions
     known = registry.drop_duplicates("customer_id")
     attrs = tables["customers"].drop_duplicates("customer_id") if len(tables["customers"]) else None

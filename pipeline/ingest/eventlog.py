@@ -29,7 +29,8 @@ import pandas as pd
 
 from pipeline.clean.parse import DateOptions, parse_dates
 from pipeline.errors import InputError
-from pipeline.ingest.headers import dedupe_headers, header_key, map_columns
+from pipeline.ingest.headers import HEADER_SCAN_ROWS, declared_headers, dedupe_headers, header_key, map_columns
+from pipeline.ingest.layout import joined, numbered_headers
 from pipeline.ingest.read import RawTable, raw_frame, read_csv_records
 
 DEFAULT_DATE_OPTIONS = DateOptions()      # frozen: safe to share as a default
@@ -105,6 +106,27 @@ def fold_events(events: pd.DataFrame, config: dict, *, path: Path,
     return out.sort_index(), rejects
 
 
+def event_log_header_row(records: list[list[str]], config: dict, declared: dict | None, path: Path) -> int:
+    """The header row of an event log: among the first rows, the one naming the case column and the most
+    of the other columns the event_log config and sources.yml's ``columns:`` name (a data row cannot be
+    taken for it); an error naming the case column when no row does."""
+    names = [config["case"], *(config.get(k) for k in ("activity", "timestamp", "resource")),
+             *declared_headers(declared)]
+    wanted = {header_key(str(n)) for n in names if n}
+    case = header_key(config["case"])
+    best, best_hits = None, 0
+    for i, rec in enumerate(records[:HEADER_SCAN_ROWS]):
+        keys = {header_key(c) for c in rec if c}
+        if case in keys and len(wanted & keys) > best_hits:
+            best, best_hits = i, len(wanted & keys)
+    if best is None:
+        first = ", ".join(repr(c) for c in (records[0] if records else []) if c) or "nothing"
+        raise InputError(f"no header row in the first {min(len(records), HEADER_SCAN_ROWS)} rows names the "
+                         f"event-log case column {config['case']!r} (options.event_log.case); the first row "
+                         f"reads {first}. Write the case column's header exactly as the file has it", file=path)
+    return best
+
+
 def read_event_log(path: Path, name: str, table: str, options: dict, declared: dict | None) -> RawTable:
     """Read a delimited event-log export and fold it into one dispatch per ticket."""
     if table != "dispatches":
@@ -113,12 +135,13 @@ def read_event_log(path: Path, name: str, table: str, options: dict, declared: d
     if not isinstance(config, dict) or not all(config.get(k) for k in ("case", "activity", "timestamp")):
         raise InputError("options.event_log needs 'case', 'activity' and 'timestamp' columns", file=path)
     numbered, used, delim = read_csv_records(path, encoding=options.get("encoding"),
-                                             delimiter=options.get("delimiter"))
-    h = next((i for i, (_, rec) in enumerate(numbered[:30])
-              if any(header_key(c) == header_key(config["case"]) for c in rec)), None)
-    if h is None:
-        raise InputError(f"no header row names the event-log case column {config['case']!r}", file=path)
-    headers = dedupe_headers(numbered[h][1])
+                                             delimiter=options.get("delimiter"), member=options.get("zip_member"))
+    if options.get("header", True) is False:
+        h = -1
+        headers = numbered_headers([rec for _, rec in numbered[:1000]])
+    else:
+        h = event_log_header_row([rec for _, rec in numbered], config, declared, path)
+        headers = dedupe_headers(numbered[h][1])
     width = len(headers)
     records, rows, physical = [], [], []
     for rowno, rec in numbered[h + 1:]:
@@ -127,12 +150,19 @@ def read_event_log(path: Path, name: str, table: str, options: dict, declared: d
             rows.append(rowno)
         else:
             physical.append({"source_row": rowno, "reason_code": "malformed_row",
-                             "reason": f"{len(rec)} fields where the header has {width}", "raw": delim.join(rec)})
+                             "reason": f"{len(rec)} fields where the header has {width}",
+                             "raw": joined(delim, rec)})
     events = pd.DataFrame(records, columns=headers, dtype=object, index=pd.Index(rows, dtype="int64"))
-    date_options = DateOptions(date_format=options.get("date_format"), date_order=options.get("date_order"))
+    date_options = DateOptions(date_format=options.get("date_format"), date_order=options.get("date_order"),
+                               roc_years=bool(options.get("roc_years", False)), time_zone=options.get("time_zone"))
     folded, rejects = fold_events(events, config, path=path, date_options=date_options)
     if not len(folded):
-        raise InputError("the event log holds no usable events", file=path)
+        stamp = _find(headers, config["timestamp"], "timestamp", path)
+        sample = next((v for v in events[stamp] if str(v).strip()), "")
+        raise InputError(f"the event log holds no usable events: no timestamp in column {stamp!r} could be read "
+                         f"(the first reads {sample!r}); give its format in sources.yml, e.g. options: "
+                         f"{{date_format: \"%Y-%m-%d %H:%M:%S\"}}", file=path,
+                         row=int(events.index[0]) if len(events) else None, column=stamp)
     declared = {k: v for k, v in (declared or {}).items() if k not in FOLDED[:4]}
     fheaders = list(folded.columns)
     mapping = map_columns(fheaders, table, path=path, declared=declared)
@@ -140,5 +170,5 @@ def read_event_log(path: Path, name: str, table: str, options: dict, declared: d
     raw = RawTable(path=path, name=name, table=table, frame=frame,
                    rows_read=len(frame) + len(rejects) + len(physical),
                    physical_rejects=physical + rejects, header_map=mapping, encoding=used,
-                   events_read=len(records) + len(physical))
+                   events_read=len(records) + len(physical), iso_dates=True)
     return raw

@@ -32,18 +32,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.ingest.archive import read_bytes
 from pipeline.ingest.headers import HEADER_SCAN_ROWS, dedupe_headers, find_header_row, map_columns
-from pipeline.ingest.read import RawTable, decode, read_bytes, sniff_delimiter, truncation_warnings
+from pipeline.ingest.layout import WHITESPACE, sniff_delimiter
+from pipeline.ingest.read import RawTable, canonical_names, decode, truncation_warnings
 from pipeline.runtime.frames import categorical_from_codes
 
 SNIFF_BYTES = 1 << 18        # the slow path sniffs the first 65,536 characters: at most this many bytes
 BLOCK_BYTES = 1 << 24        # Arrow parses (and encodes) a file in blocks of this size, in parallel
 
 
-def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
+def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int, declared=None, path=None):
     """``(delimiter, header cells)`` from the file's first bytes (``whole``: the file's length);
     None when the header is not the first line (a title row above it, a blank first line, a header
-    cell with a line break); ``_NOT_UTF8`` when the start of the file is not UTF-8."""
+    cell with a line break) or the columns are separated by runs of spaces; ``_NOT_UTF8`` when the
+    start of the file is not UTF-8."""
     try:
         text = prefix.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -53,13 +56,15 @@ def _header(prefix: bytes, table: str, delimiter: str | None, *, whole: int):
         else:
             return _NOT_UTF8
     delim = delimiter or sniff_delimiter(text)
+    if delim == WHITESPACE:
+        return None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     first = next(reader, None)
     if first is None or not "".join(first).strip() or any("\n" in c or "\r" in c for c in first):
         return None
     # the header row the slow path would choose among the first non-blank records must be this one
     rest = list(itertools.islice((r for r in reader if "".join(r).strip()), HEADER_SCAN_ROWS - 1))
-    if find_header_row([first, *rest], table) != 0:
+    if find_header_row([first, *rest], table, declared=declared, path=path) != 0:
         return None
     return delim, first
 
@@ -76,10 +81,13 @@ def _arrow_to_categorical(column) -> pd.Categorical:
 
 
 def read_csv_arrow(path: Path, name: str, table: str, *, encoding: str | None = None,
-                   declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable | None:
+                   declared: dict[str, str] | None = None, delimiter: str | None = None,
+                   member: str | None = None) -> RawTable | None:
     """The file as :func:`pipeline.read.read_csv_text` reads it, or None when this reader cannot vouch
     for giving the same (see the module's docstring)."""
-    data = read_bytes(path)
+    if delimiter == WHITESPACE:
+        return None
+    data = read_bytes(path, member)
     if not encoding and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
         bom = data.startswith(b"\xef\xbb\xbf")      # Arrow skips the mark itself: no copy of the bytes
         raw = _read_utf8(data, path, name, table, declared, delimiter, "utf-8-sig" if bom else "utf-8",
@@ -127,13 +135,14 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    found = _header(data[skip:skip + SNIFF_BYTES], table, delimiter, whole=len(data) - skip)
+    found = _header(data[skip:skip + SNIFF_BYTES], table, delimiter, whole=len(data) - skip, declared=declared,
+                    path=path)
     if found is _NOT_UTF8 or found is None:
         return found
     delim, header = found
     headers = dedupe_headers(header)
     width = len(headers)
-    mapping = map_columns(headers, table, path=path, declared=declared)
+    mapping = map_columns(headers, table, path=path, declared=declared, header_row=1)
     names = [f"c{i}" for i in range(width)]
     invalid = []
 
@@ -222,11 +231,9 @@ def _read_utf8(data: bytes, path: Path, name: str, table: str, declared, delimit
         order = np.argsort(rows, kind="stable")
         arrow = arrow.take(pa.array(order))
         rows = rows[order]
-    rename = {header: canonical for canonical, header in mapping.items()}
     columns = {}
-    for n, h in zip(names, headers):
-        if h:
-            columns[rename.get(h, f"extra:{h}")] = _arrow_to_categorical(arrow.column(n))
+    for position, column in canonical_names(headers, mapping):   # a header may feed two canonical columns
+        columns[column] = _arrow_to_categorical(arrow.column(names[position]))
     frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="source_row"))
     if not len(frame) and not bad_rows:
         return None

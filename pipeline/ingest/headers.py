@@ -54,22 +54,45 @@ def _match_count(cells: list[str], table: str) -> int:
     return len({index[k] for k in (header_key(c) for c in cells if c) if k in index})
 
 
-def find_header_row(rows: list[list[str]], table: str) -> int:
-    """Index of the row among the first few that names the most canonical columns of ``table``."""
-    best, best_hits = 0, -1
+def declared_headers(declared: dict | None) -> list[str]:
+    """The headers a sources.yml entry's ``columns:`` names, once each, in its order."""
+    return list(dict.fromkeys(str(h) for h in (declared or {}).values() if str(h).strip()))
+
+
+def find_header_row(rows: list[list[str]], table: str, *, declared: dict | None = None,
+                    path: Path | None = None) -> int:
+    """Index of the header row among the first few records.
+
+    With headers declared in sources.yml (``declared``: canonical → header) it is the row that holds
+    the most of them (a title block or a row of totals above the header cannot be taken for it; nor can
+    a data row whose values look like header aliases, as BPIC 2013's ``Resolved`` does); one that holds
+    none of them is an error naming them. Otherwise, or between rows holding as many, the row that
+    names the most canonical columns of ``table`` by the built-in aliases.
+    """
+    wanted = {header_key(h) for h in declared_headers(declared)}
+    best, best_score = 0, (-1, -1)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        hits = _match_count(row, table)
-        if hits > best_hits:
-            best, best_hits = i, hits
+        keys = {header_key(c) for c in row if c}
+        score = (len(wanted & keys), _match_count(row, table))
+        if score > best_score:
+            best, best_score = i, score
+    if wanted and best_score[0] == 0:
+        names = ", ".join(repr(h) for h in declared_headers(declared))
+        first = ", ".join(repr(c) for c in (rows[0] if rows else []) if c) or "nothing"
+        raise InputError(f"none of the headers sources.yml declares for this file ({names}) is in its first "
+                         f"{min(len(rows), HEADER_SCAN_ROWS)} rows; the first row reads {first}. Write the headers "
+                         f"exactly as the file has them under columns:, or set options.header: false and map the "
+                         f"columns by position (\"1\", \"2\", …)", file=path)
     return best
 
 
 def map_columns(headers: list[str], table: str, *, path: Path,
-                declared: dict[str, str] | None = None) -> dict[str, str]:
+                declared: dict[str, str] | None = None, header_row: int | None = None) -> dict[str, str]:
     """canonical column -> header in the file, from ``sources.yml`` (``declared``) and the aliases.
 
-    Raises one :class:`InputError` naming the file, the columns it has and the closest alias when
-    a required column cannot be found, or when two headers claim one canonical column.
+    Raises one :class:`InputError` naming the file, its header row (``header_row``), the columns it has
+    and the unmapped header closest to what is missing when a required column cannot be found, or when
+    two headers claim one canonical column. One header may be declared for several canonical columns.
     """
     keys = {header_key(h): h for h in headers if h}
     index = alias_index(table)
@@ -91,7 +114,8 @@ def map_columns(headers: list[str], table: str, *, path: Path,
             found = keys.get(header_key(str(header)))
             if found is None:
                 raise InputError(f"sources.yml says {canonical!r} is column {header!r}, which the file does "
-                                 f"not have; it has: {', '.join(h for h in headers if h)}", file=path)
+                                 f"not have; it has: {', '.join(h for h in headers if h)}", file=path,
+                                 row=header_row, column=str(header))
             mapping[canonical] = found
     claimed = set(mapping.values())
     for key, header in keys.items():
@@ -108,17 +132,30 @@ def map_columns(headers: list[str], table: str, *, path: Path,
     for alternatives in REQUIRED[table]:
         if not any(a in mapping for a in alternatives):
             wanted = " or ".join(repr(a) for a in alternatives)
-            aliases = [alias for a in alternatives for alias in ALIASES[table][a]]
-            close = difflib.get_close_matches(" ".join(h for h in headers if h), aliases, n=1, cutoff=0)
-            for h in headers:
-                near = difflib.get_close_matches(str(h), aliases, n=1, cutoff=0.5)
-                if near:
-                    close = near
-                    break
-            hint = f"; the closest known header is {close[0]!r}" if close else ""
+            close = closest_header(headers, alternatives, table, taken=set(mapping.values()))
+            example = close or "<its header in the file>"
+            hint = (f"; the file's header closest to it is {close!r}: if that is it, " if close else
+                    "; if the file has it under another name, ") + \
+                f"write in sources.yml columns: {{{alternatives[0]}: {example}}}"
             raise InputError(f"required column {wanted} of table {table!r} not found; the file has "
-                             f"{', '.join(repr(h) for h in headers if h) or 'no headers'}{hint}", file=path)
+                             f"{', '.join(repr(h) for h in headers if h) or 'no headers'}{hint}", file=path,
+                             row=header_row)
     return mapping
+
+
+def closest_header(headers: list[str], alternatives: tuple[str, ...], table: str, *,
+                   taken: set[str] = frozenset(), cutoff: float = 0.6) -> str | None:
+    """The file's header (not already mapped to another column) most like a missing column's names and
+    aliases, or None when none is close: what to suggest, never the missing column's own name."""
+    names = [header_key(alias) for a in alternatives for alias in ALIASES[table][a]]
+    best, best_ratio = None, cutoff
+    for h in headers:
+        if not h or h in taken or not header_key(h):
+            continue
+        ratio = max(difflib.SequenceMatcher(None, header_key(h), n).ratio() for n in names)
+        if ratio > best_ratio:
+            best, best_ratio = h, ratio
+    return best
 
 
 def dedupe_headers(headers: list[str]) -> list[str]:

@@ -9,7 +9,6 @@ dropped, so the row accounting holds.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -18,52 +17,16 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.ingest.archive import COMPRESSED_SUFFIXES as COMPRESSED_SUFFIXES
+from pipeline.ingest.archive import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, data_suffix, read_bytes
+from pipeline.ingest.archive import RAW_SUFFIXES as RAW_SUFFIXES
 from pipeline.ingest.headers import HEADER_SCAN_ROWS, dedupe_headers, find_header_row, map_columns
+from pipeline.ingest.layout import WHITESPACE, check_delimiter, joined, numbered_headers, split_records
+from pipeline.ingest.layout import sniff_delimiter as sniff_delimiter
 
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-PARQUET_SUFFIXES = {".parquet", ".pq"}
-RAW_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
-COMPRESSED_SUFFIXES = {".xz", ".gz", ".bz2", ".zip"}
 # Exports whose record count is exactly a spreadsheet's row limit (header included) were probably cut off.
 TRUNCATION_LIMITS = (65_536, 1_048_576)
 
-
-def data_suffix(path: Path) -> tuple[str, str | None]:
-    """``(suffix of the data, compression)``: ``orders.csv.xz`` → ``(".csv", ".xz")``; a bare ``.zip`` →
-    ``(".csv", ".zip")``."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
-        inner = suffixes[-2] if len(suffixes) > 1 and suffixes[-2] in CSV_SUFFIXES else ".csv"
-        return inner, suffixes[-1]
-    return (suffixes[-1] if suffixes else ""), None
-
-
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a raw text export, decompressed transparently (.xz, .gz, .bz2, a one-CSV .zip)."""
-    _, compression = data_suffix(path)
-    try:
-        if compression is None:
-            return path.read_bytes()
-        if compression == ".xz":
-            import lzma
-            return lzma.decompress(path.read_bytes())
-        if compression == ".gz":
-            import gzip
-            return gzip.decompress(path.read_bytes())
-        if compression == ".bz2":
-            import bz2
-            return bz2.decompress(path.read_bytes())
-        import zipfile
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
-            if len(members) != 1:
-                raise InputError(f"a .zip export must hold exactly one file; it holds {len(members)}", file=path)
-            return zf.read(members[0])
-    except InputError:
-        raise
-    except Exception as exc:  # lzma.LZMAError, gzip.BadGzipFile, zipfile.BadZipFile, EOFError …
-        raise InputError(f"cannot be decompressed ({compression}): {exc}", file=path) from None
 
 EXCEL_EPOCHS = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
 
@@ -83,6 +46,7 @@ class RawTable:
     excel_epoch: pd.Timestamp | None = None
     warnings: list[dict] = field(default_factory=list)   # {"code", "message", …}: truncation, formulas
     events_read: int | None = None    # event-log exports: events folded into the rows
+    iso_dates: bool = False           # the dates are already read (ISO text, naive): options.date_format is done
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -138,54 +102,71 @@ def decode(data: bytes, *, path: Path, encoding: str | None = None) -> tuple[str
                      "set options.encoding for this file in sources.yml", file=path)
 
 
+def canonical_names(headers: list[str], mapping: dict[str, str]) -> list[tuple[int, str]]:
+    """``(position of the header, column name in the raw frame)`` for every column the raw frame holds:
+    each canonical column from its header (one header may feed several, e.g. CDNOW's id as both
+    customer_id and order_id), then every unmapped non-empty header as ``extra:<header>``."""
+    position = {h: i for i, h in enumerate(headers)}
+    out = [(position[header], canonical) for canonical, header in mapping.items() if header in position]
+    mapped = set(mapping.values())
+    out += [(i, f"extra:{h}") for i, h in enumerate(headers) if h and h not in mapped]
+    return sorted(out, key=lambda pair: pair[0])
+
+
 def raw_frame(records: list[list[str]], rows: list[int], headers: list[str], mapping: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(records, columns=headers, dtype="object") if records else pd.DataFrame(
-        columns=headers, dtype="object")
-    rename = {header: canonical for canonical, header in mapping.items()}
-    extras = {h: f"extra:{h}" for h in headers if h not in rename and h}
-    frame = frame.rename(columns={**rename, **extras})
+    columns = canonical_names(headers, mapping)
+    first: dict[int, str] = {}
+    for position, column in columns:
+        first.setdefault(position, column)
+    names = [first.get(i, "") for i in range(len(headers))]
+    frame = pd.DataFrame(records, columns=names, dtype="object") if records else pd.DataFrame(
+        columns=names, dtype="object")
     frame = frame.loc[:, [c for c in frame.columns if c]]
+    for position, column in columns:          # a header that feeds a second canonical column: a copy
+        if first[position] != column:
+            frame[column] = frame[first[position]]
+    if len(frame.columns) and list(frame.columns) != [c for _, c in columns]:
+        frame = frame[[c for _, c in columns]]
     frame.index = pd.Index(rows, name="source_row", dtype="int64")
     return frame
 
 
 # --- the readers --------------------------------------------------------------------------------
 
-def sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text[:65536].splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        return "\t" if sample.count("\t") > sample.count(",") else ","
-
-
-def read_csv_records(path: Path, *, encoding: str | None = None, delimiter: str | None = None):
+def read_csv_records(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+                     member: str | None = None):
     """Every non-blank physical record of a delimited export: ``([(row number, cells)], encoding, delimiter)``."""
-    data = read_bytes(path)
+    delimiter = check_delimiter(delimiter, path)
+    data = read_bytes(path, member)
     if not data.strip():
         raise InputError("is empty", file=path)
     text, used = decode(data, path=path, encoding=encoding)
     del data
     delim = delimiter or sniff_delimiter(text)
-    numbered = [(i, rec) for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim),
-                                                 start=1) if "".join(rec).strip()]
+    numbered = [(i, rec) for i, rec in split_records(text, delim) if "".join(rec).strip()]
     if not numbered:
         raise InputError("holds no records", file=path)
     return numbered, used, delim
 
 
 def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = None,
-                  declared: dict[str, str] | None = None, delimiter: str | None = None) -> RawTable:
+                  declared: dict[str, str] | None = None, delimiter: str | None = None, header: bool = True,
+                  member: str | None = None) -> RawTable:
     """Read a delimited text export with Python's csv module, which sees every physical record.
 
     (pandas pads short rows with NaN and its python engine can drop a malformed-quote line without
-    a word, so the record count would not be trustworthy.)
+    a word, so the record count would not be trustworthy.) ``header=False``: no header row; the columns
+    are "1", "2", … and every record is data.
     """
-    numbered, used, delim = read_csv_records(path, encoding=encoding, delimiter=delimiter)
-    h = find_header_row([rec for _, rec in numbered], table)
-    header_rowno, header = numbered[h]
-    headers = dedupe_headers(header)
-    mapping = map_columns(headers, table, path=path, declared=declared)
+    numbered, used, delim = read_csv_records(path, encoding=encoding, delimiter=delimiter, member=member)
+    if header:
+        h = find_header_row([rec for _, rec in numbered], table, declared=declared, path=path)
+        header_rowno, header_cells = numbered[h]
+        headers = dedupe_headers(header_cells)
+    else:
+        h, header_rowno = -1, None
+        headers = numbered_headers([rec for _, rec in numbered[:1000]])
+    mapping = map_columns(headers, table, path=path, declared=declared, header_row=header_rowno)
     records, rows, rejects = [], [], []
     width = len(headers)
     for rowno, rec in numbered[h + 1:]:
@@ -198,7 +179,7 @@ def read_csv_text(path: Path, name: str, table: str, *, encoding: str | None = N
         else:
             rejects.append({"source_row": rowno, "reason_code": "malformed_row",
                             "reason": f"{len(rec)} fields where the header has {width}",
-                            "raw": delim.join(rec)})
+                            "raw": joined(delim, rec)})
     frame = raw_frame(records, rows, headers, mapping)
     if not len(frame) and not rejects:
         raise InputError("has a header but no data rows", file=path)
@@ -233,17 +214,21 @@ def truncation_warnings(last_row: int) -> list[str]:
 FORMULA_CHECK_MAX_BYTES = 20 << 20
 
 
-def formula_warnings(path: Path, sheet, values: list[tuple[int, list[str]]]) -> list[str]:
+def formula_warnings(path, sheet, values: list[tuple[int, list[str]]]) -> list[str]:
     """Formula cells with no cached value (openpyxl's ``data_only`` reads them as empty).
 
     A second, formula-preserving pass over the sheet, only for workbooks small enough for it to be cheap.
+    ``path``: the workbook's path, or its bytes as a file object (a workbook inside a .zip).
     """
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    if path.stat().st_size > FORMULA_CHECK_MAX_BYTES:
+    size = path.getbuffer().nbytes if isinstance(path, io.BytesIO) else path.stat().st_size
+    if size > FORMULA_CHECK_MAX_BYTES:
         return []
     cached = dict(values)
+    if isinstance(path, io.BytesIO):
+        path.seek(0)
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         ws = wb.worksheets[sheet or 0] if not isinstance(sheet, str) else wb[sheet]
@@ -264,13 +249,20 @@ def formula_warnings(path: Path, sheet, values: list[tuple[int, list[str]]]) -> 
                         f"the workbook in Excel to compute them): {shown}"}]
 
 
-def read_excel(path: Path, name: str, table: str, *, sheet=None,
-               declared: dict[str, str] | None = None) -> RawTable:
-    """Read one sheet of an ``.xlsx`` export; the header is found among the first rows by its names."""
+def _binary(path: Path, member: str | None):
+    """What openpyxl and pyarrow open: the path, or the bytes of the data file inside a .zip."""
+    return io.BytesIO(read_bytes(path, member)) if data_suffix(path, member)[1] == ".zip" else path
+
+
+def read_excel(path: Path, name: str, table: str, *, sheet=None, declared: dict[str, str] | None = None,
+               header: bool = True, member: str | None = None) -> RawTable:
+    """Read one sheet of an ``.xlsx`` export; the header is found among the first rows by its names
+    (``header=False``: no header row, the columns are "1", "2", …)."""
     import openpyxl
 
+    book = _binary(path, member)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
         raise InputError(f"cannot be opened as an Excel workbook: {exc}", file=path) from None
     try:
@@ -285,20 +277,24 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
         title = ws.title
     finally:
         wb.close()
-    warnings = formula_warnings(path, sheet, numbered)
+    warnings = formula_warnings(book, sheet, numbered)
     if numbered:
         warnings += truncation_warnings(numbered[-1][0])
     numbered = [(i, row) for i, row in numbered if any(c.strip() for c in row)]
     if not numbered:
         raise InputError(f"sheet {title!r} is empty", file=path)
-    h = find_header_row([row for _, row in numbered[:HEADER_SCAN_ROWS]], table)
-    _, header = numbered[h]
-    # A merged header cell is read once, at its left end: carry its name over the empty cells it spans.
     width = max(len(r) for _, r in numbered)
-    header = header + [""] * (width - len(header))
-    last = max((i for i, c in enumerate(header) if c.strip()), default=-1)
-    headers = dedupe_headers(header[: last + 1])
-    mapping = map_columns(headers, table, path=path, declared=declared)
+    if header:
+        h = find_header_row([row for _, row in numbered[:HEADER_SCAN_ROWS]], table, declared=declared, path=path)
+        header_rowno, cells = numbered[h]
+        cells = cells + [""] * (width - len(cells))
+        last = max((i for i, c in enumerate(cells) if c.strip()), default=-1)
+        headers = dedupe_headers(cells[: last + 1])
+    else:
+        h, header_rowno = -1, None
+        last = max((i for _, r in numbered for i, c in enumerate(r) if c.strip()), default=-1)
+        headers = [str(i) for i in range(1, last + 2)]
+    mapping = map_columns(headers, table, path=path, declared=declared, header_row=header_rowno)
     records, rows = [], []
     for rowno, row in numbered[h + 1:]:
         row = (row + [""] * len(headers))[: len(headers)]
@@ -311,11 +307,12 @@ def read_excel(path: Path, name: str, table: str, *, sheet=None,
                     header_map=mapping, excel_epoch=epoch, warnings=warnings)
 
 
-def read_parquet(path: Path, name: str, table: str, *, declared: dict[str, str] | None = None) -> RawTable:
+def read_parquet(path: Path, name: str, table: str, *, declared: dict[str, str] | None = None,
+                 member: str | None = None) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
-        arrow = pq.read_table(path)
+        arrow = pq.read_table(_binary(path, member))
     except Exception as exc:
         raise InputError(f"cannot be read as Parquet: {exc}", file=path) from None
     raw = arrow.to_pandas()
@@ -345,26 +342,44 @@ def check_size(path: Path, limit_gib: float) -> None:
 def read_raw(path: Path, name: str, table: str, options: dict | None = None,
              declared: dict[str, str] | None = None, *, slow: bool = True, arrow: bool = True) -> RawTable | None:
     """Read any supported raw file as text, by its suffix. ``slow=False``: only by the Arrow reader,
-    None when it cannot take the file; ``arrow=False``: not by the Arrow reader (it has declined)."""
+    None when it cannot take the file; ``arrow=False``: not by the Arrow reader (it has declined).
+    A sales file without an order id gets one derived from its customer and day
+    (:func:`with_derived_order_id`)."""
     options = options or {}
+    raw = _read_raw(path, name, table, options, declared, slow=slow, arrow=arrow)
+    from pipeline.ingest.derived import with_customer_note, with_derived_order_id
+
+    if raw is not None and table == "sales" and "order_id" not in raw.frame:
+        raw = with_derived_order_id(raw, options)
+    if raw is not None and table == "dispatches":
+        raw = with_customer_note(raw)
+    return raw
+
+
+def _read_raw(path, name, table, options, declared, *, slow, arrow):
     check_size(path, options.get("max_file_gib", MAX_FILE_GIB))
-    suffix, _compression = data_suffix(path)
-    if not slow and (suffix not in CSV_SUFFIXES or options.get("event_log")):
+    member = options.get("zip_member")
+    suffix, _compression = data_suffix(path, member)
+    header = options.get("header", True) is not False
+    delimiter = check_delimiter(options.get("delimiter"), path)
+    fast_ok = header and delimiter != WHITESPACE
+    if not slow and (suffix not in CSV_SUFFIXES or options.get("event_log") or not fast_ok):
         return None
     if options.get("event_log") and suffix in CSV_SUFFIXES:
         from pipeline.ingest.eventlog import read_event_log
         return read_event_log(path, name, table, options, declared)
-    if suffix in CSV_SUFFIXES and arrow:
+    if suffix in CSV_SUFFIXES and arrow and fast_ok:
         from pipeline.ingest.fastcsv import read_csv_arrow
         fast = read_csv_arrow(path, name, table, encoding=options.get("encoding"), declared=declared,
-                              delimiter=options.get("delimiter"))
+                              delimiter=delimiter, member=member)
         if fast is not None or not slow:
             return fast
     if suffix in CSV_SUFFIXES:
         return read_csv_text(path, name, table, encoding=options.get("encoding"), declared=declared,
-                             delimiter=options.get("delimiter"))
+                             delimiter=delimiter, header=header, member=member)
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, name, table, sheet=options.get("sheet"), declared=declared)
+        return read_excel(path, name, table, sheet=options.get("sheet"), declared=declared, header=header,
+                          member=member)
     if suffix in PARQUET_SUFFIXES:
-        return read_parquet(path, name, table, declared=declared)
+        return read_parquet(path, name, table, declared=declared, member=member)
     raise InputError(f"unsupported file type {suffix!r}; use CSV, .xlsx or Parquet", file=path)

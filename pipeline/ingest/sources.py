@@ -77,7 +77,33 @@ def load_sources_config(path: Path) -> list[dict]:
         if bad:
             raise InputError(f"entry {i}: unknown options {sorted(bad)}; known: {', '.join(sorted(KNOWN_OPTIONS))}",
                              file=path)
+        check_options(entry.get("options") or {}, i, path)
     return entries
+
+
+def check_options(options: dict, i: int, path: Path) -> None:
+    """The reading options whose values can be wrong in a way the reader would only find late."""
+    from pipeline.ingest.layout import check_delimiter
+
+    zone = options.get("time_zone")
+    if zone is not None:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(str(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"entry {i}: options.time_zone is {zone!r}, which is not an IANA time zone; write "
+                             f"one such as Europe/Brussels, Asia/Shanghai or UTC", file=path) from None
+    if "header" in options and not isinstance(options["header"], bool):
+        raise InputError(f"entry {i}: options.header is {options['header']!r}; write header: false for a file "
+                         f"without a header row (its columns are then \"1\", \"2\", …) or leave it out",
+                         file=path)
+    if "zip_member" in options and not isinstance(options["zip_member"], str):
+        raise InputError(f"entry {i}: options.zip_member must be the name of one file inside the .zip", file=path)
+    try:
+        check_delimiter(options.get("delimiter"), path)
+    except InputError as exc:
+        raise InputError(f"entry {i}: {exc.detail}", file=path) from None
 
 
 def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:
@@ -104,12 +130,19 @@ def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:
         if not matched:
             raise InputError(f"sources.yml lists {entry['path']!r}, which matches no file", file=sources_file)
         for path in matched:
+            if any(s.path == path and s.table == entry["table"] for s in out):
+                continue            # the first entry for a file and table wins, as for relative paths
             out.append(Source(path=path, name=path.name, table=entry["table"],
                               columns=dict(entry.get("columns") or {}), options=dict(entry.get("options") or {})))
     for path in files:
         name = path.relative_to(raw_dir).as_posix()
-        entry = next((e for e in entries if fnmatch.fnmatch(name, str(e["path"]))), None)
-        if entry is None:
+        # every entry that matches gives the file a table (one file may feed two: Superstore's sales and
+        # its customers' segments); of several for one table, the first (a specific entry above a glob)
+        matching = {}
+        for e in entries:
+            if fnmatch.fnmatch(name, str(e["path"])):
+                matching.setdefault(e["table"], e)
+        if not matching:
             if path.name in CONFIG_FILES or data_suffix(path)[0] not in RAW_SUFFIXES or data_suffix(path)[0] == ".txt":
                 continue
             table = table_from_filename(path.name)
@@ -117,9 +150,22 @@ def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:
                 raise InputError("cannot tell which table this file is (dispatches, sales, customers, contracts) "
                                  "from its name; list it in sources.yml", file=path)
             out.append(Source(path=path, name=name, table=table))
-        else:
+        for entry in matching.values():
             out.append(Source(path=path, name=name, table=entry["table"], columns=dict(entry.get("columns") or {}),
                               options=dict(entry.get("options") or {})))
     if not out:
         raise InputError("holds no raw exports (CSV, .xlsx or Parquet)", file=raw_dir)
-    return out
+    return unique_names(out)
+
+
+def unique_names(sources: list[Source]) -> list[Source]:
+    """Every source under its own name, as the manifest, the rejects and the row accounting key them: a
+    file read as two tables is ``name (table)`` in each; two files of one name outside the raw folder
+    are named by their paths."""
+    from collections import Counter
+    from dataclasses import replace
+
+    count = Counter(s.name for s in sources)
+    out = [replace(s, name=f"{s.name} ({s.table})") if count[s.name] > 1 else s for s in sources]
+    count = Counter(s.name for s in out)
+    return [replace(s, name=str(s.path)) if count[s.name] > 1 else s for s in out]
