@@ -44,6 +44,11 @@ def _rows_in(frame: pd.DataFrame, table: str, when: str, period: Period) -> pd.D
     return frame[dates < period.end_exclusive]          # history: before the period's end
 
 
+def rows_in(frame: pd.DataFrame, table: str, when: str, period: Period) -> pd.DataFrame:
+    """The rows of ``table`` in the span ``when`` (``period``, ``previous``, ``history``, ``any``)."""
+    return _rows_in(frame, table, when, period)
+
+
 def _values(frame: pd.DataFrame, column: str) -> int:
     """Rows whose ``column`` holds a usable value: not missing, not empty, not ``UNMAPPED`` (a list
     column: at least one mapped code)."""
@@ -76,8 +81,42 @@ def table_span(data: dict[str, pd.DataFrame], table: str) -> tuple[pd.Timestamp 
     return frame[column].min().normalize(), frame[column].max().normalize()
 
 
-def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period) -> Unmet | None:
-    """``need`` checked against the data: None when it is met."""
+def _targeted(frame: pd.DataFrame, kind: str, sla_targets) -> int:
+    """Rows whose service level has a ``kind`` target."""
+    from pipeline.analyses.service.sla import DEFAULT_TARGETS, split_targets
+
+    if "service_level" not in frame or not len(frame):
+        return 0
+    response, resolution = split_targets(sla_targets if sla_targets is not None else DEFAULT_TARGETS)
+    have = response if kind == "response" else resolution
+    return int(frame["service_level"].astype("string").isin(list(have)).fillna(False).sum())
+
+
+def outside_vocabulary(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per table and vocabulary column (service levels, tiers): each value outside the built-in
+    vocabulary and its rows, most first. Such values are kept as written (or as sources.yml maps
+    them); chapter 1 lists them."""
+    rows = []
+    for name, table in INPUT_TABLES.items():
+        frame = data.get(name)
+        if frame is None or not len(frame):
+            continue
+        for c in table.processed_columns:
+            if c.values is None or not c.values_open or c.name not in frame:
+                continue
+            s = frame[c.name].astype("string")
+            counts = s[s.notna() & ~s.isin(list(c.values))].value_counts()
+            rows += [{"table": name, "column": c.name, "value": str(v), "rows": int(n)} for v, n in counts.items()]
+    out = pd.DataFrame(rows, columns=["table", "column", "value", "rows"])
+    order = {t: i for i, t in enumerate(INPUT_TABLES)}
+    return out.sort_values(["table", "column", "rows", "value"], ascending=[True, True, False, True],
+                           key=lambda s: s.map(order) if s.name == "table" else s).reset_index(drop=True)
+
+
+def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period, sla_targets=None) -> Unmet | None:
+    """``need`` checked against the data: None when it is met. ``sla_targets``: the SLA targets in force
+    (nested, :func:`pipeline.analyses.service.sla.level_targets`), for a ``targets`` need; None: the
+    built-in ones."""
     frame = data.get(need.table)
     frame = frame if frame is not None else pd.DataFrame()
     first, last = table_span(data, need.table)
@@ -97,6 +136,10 @@ def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period) -> Unmet | 
         have = len(decided)
     elif need.kind == "from_file":
         have = int((frame["source_file"] == need.column).sum()) if "source_file" in frame else 0
+    elif need.kind == "targets":
+        have = _targeted(_rows_in(frame, need.table, need.when, period), need.column, sla_targets)
+    elif need.kind == "outside_vocabulary":
+        have = int(outside_vocabulary(data)["rows"].sum())
     elif need.kind == "months":
         have = 0 if first is None else max(0, (period.end_exclusive.year - first.year) * 12
                                            + period.end_exclusive.month - first.month)
@@ -105,12 +148,12 @@ def unmet(need: Need, data: dict[str, pd.DataFrame], period: Period) -> Unmet | 
     return None if have >= need.at_least else Unmet(need, have, first, last)
 
 
-def section_unmet(key: str, data: dict[str, pd.DataFrame], period: Period) -> list[Unmet]:
+def section_unmet(key: str, data: dict[str, pd.DataFrame], period: Period, sla_targets=None) -> list[Unmet]:
     """Every need of section ``key`` (its chapter's first) the data does not meet."""
     section = SECTIONS[key]
     # a chapter that cannot run is the whole reason: its sections' own needs are not checked on top
     return (chapter_unmet(section.chapter, data, period)
-            or [u for u in (unmet(n, data, period) for n in section.needs) if u is not None])
+            or [u for u in (unmet(n, data, period, sla_targets) for n in section.needs) if u is not None])
 
 
 def chapter_unmet(chapter: str, data: dict[str, pd.DataFrame], period: Period) -> list[Unmet]:

@@ -62,6 +62,19 @@ def has_length(s: pd.Series, n: int) -> pd.Series:
     return _judged_per_value(s, lambda v: isinstance(v, str) and len(v) == n)
 
 
+def in_open_vocabulary(s: pd.Series, known) -> pd.Series:
+    """Each cell is a built-in value, or other text kept as written: non-empty, trimmed, and not a
+    built-in value written in another case (which cleaning should have read as that value)."""
+    known = tuple(known)
+    folded = {k.casefold() for k in known}
+
+    def good(v) -> bool:
+        if v in known:
+            return True
+        return isinstance(v, str) and v != "" and v == v.strip() and v.casefold() not in folded
+    return _judged_per_value(s, good)
+
+
 def _is_list_column(s: pd.Series) -> pd.Series:
     return s.map(lambda v: isinstance(v, list))
 
@@ -78,7 +91,11 @@ def column_schema(column: Column) -> pa.Column:
     if column.length is not None:
         n = column.length
         checks.append(pa.Check(lambda s: has_length(s, n), error=f"text of {n} characters"))
-    if column.values is not None:
+    if column.values is not None and column.values_open:
+        known = tuple(column.values)
+        checks.append(pa.Check(lambda s: in_open_vocabulary(s, known), element_wise=False, ignore_na=True,
+                               error=f"one of {', '.join(known)} or other trimmed text"))
+    elif column.values is not None:
         checks.append(pa.Check.isin(list(column.values)))
     if column.minimum is not None:
         checks.append(pa.Check.ge(column.minimum))

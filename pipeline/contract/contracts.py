@@ -28,8 +28,11 @@ CONTRACTS = Table(
                raw=("start", "start date", "開始日期", "起始日期", "生效日期"), nullable=False),
         Column("end_date", "datetime", Text("Contract end date (the renewal date).", "合約到期日（續保日）。"),
                raw=("end", "end date", "結束日期", "到期日期", "終止日期"), nullable=False),
-        Column("service_level", "code", Text("Contracted service level.", "合約服務級別。"),
-               raw=("service level", "sla", "服務級別", "服務等級"), values=SERVICE_LEVELS),
+        Column("service_level", "code", Text("Contracted service level (5x9, 7x24x8, 7x24x4, or as the export "
+                                             "writes it, or as options.service_levels maps it).",
+                                             "合約服務級別（5x9、7x24x8、7x24x4，或按匯出檔原文，或依 "
+                                             "options.service_levels 對應）。"),
+               raw=("service level", "sla", "服務級別", "服務等級"), values=SERVICE_LEVELS, values_open=True),
         Column("annual_fee", "number", Text("Annual fee.", "年費。"), raw=("annual fee", "fee", "年費", "年度費用"),
                minimum=0),
         Column("renewed", "boolean", Text("Renewed (true/false; empty while undecided).", "是否續保（未決定為空）。"),

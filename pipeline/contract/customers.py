@@ -18,8 +18,12 @@ CUSTOMERS = Table(
         Column("aliases", "list", Text("Other names the customer appears under.", "客戶的其他寫法。"),
                raw=("alias", "other names", "別名"), nullable=False, example="中國電子口岸數據分析中心|電子口岸"),
         Column("industry", "text", Text("Industry.", "行業。"), raw=("sector", "行業")),
-        Column("tier", "code", Text("Customer tier: VIP, large or SMB.", "客戶等級：VIP、大型或中小型。"),
-               raw=("segment", "customer tier", "客戶等級", "等級"), values=TIERS),
+        Column("tier", "code", Text("Customer tier: VIP, large or SMB; a tier the export writes otherwise "
+                                    "(Superstore's Consumer, Corporate, Home Office) as written, or as options.tiers "
+                                    "maps it.",
+                                    "客戶等級：VIP、大型或中小型；匯出檔以其他名稱記錄的等級按原文保留，或依 "
+                                    "options.tiers 對應。"),
+               raw=("segment", "customer tier", "客戶等級", "等級"), values=TIERS, values_open=True),
         Column("region", "text", Text("Region or district.", "地區。"),
                raw=("area", "地區", "區域")),
     ),

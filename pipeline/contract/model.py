@@ -49,7 +49,10 @@ class Column:
     Simplified headers are matched through conversion), or None when no raw export gives it (it
     is derived). ``processed``: the processed table holds it; ``extra``: only when a source gives
     it. ``nullable``, ``unique``, ``values``, ``length`` and ``minimum`` constrain the processed
-    column and are checked before anything is written.
+    column and are checked before anything is written. ``values_open``: ``values`` is the built-in
+    vocabulary, not a closed list: a value outside it is kept as the export writes it (trimmed) or as
+    sources.yml maps it, and the check accepts it when it is non-empty trimmed text that is not a
+    built-in value in another case (``vip`` for ``VIP`` would be a cleaning bug).
     """
 
     name: str
@@ -64,6 +67,7 @@ class Column:
     nonempty: bool = False                  # text that is never "" (an ``id`` always is)
     unique: bool = False
     values: tuple[str, ...] | None = None
+    values_open: bool = False
     length: int | None = None
     minimum: float | None = None
     example: str | None = None

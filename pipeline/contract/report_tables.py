@@ -9,13 +9,29 @@ from pipeline.contract.model import Document, Field
 REPORT_TABLES = (
     Document("sla_compliance.csv", "SLA compliance per service level in the period (response within the level's "
              "deadline).", (
-                 Field("service_level", "5x9, 7x24x8 or 7x24x4"),
+                 Field("service_level", "5x9, 7x24x8, 7x24x4 or a level sources.yml gives a response target "
+                                        "(options.sla_targets); levels without one are named in the text"),
                  Field("dispatches", "dispatches whose outcome is decided"),
                  Field("breaches", "of them, answered after the deadline (or still unanswered past it)"),
                  Field("breach_rate", "breaches / dispatches"),
                  Field("ci_low", "lower end of the 95% Wilson interval of breach_rate"),
                  Field("ci_high", "upper end of it"),
                  Field("undecided", "dispatches still within their deadline at the period's end"))),
+    Document("sla_resolution_compliance.csv", "Resolution against the targets sources.yml declares "
+             "(options.sla_targets), per service level that has one; written only then.", (
+                 Field("service_level", "a level with a resolution target"),
+                 Field("dispatches", "tickets whose outcome is decided"),
+                 Field("breaches", "of them, closed after the deadline (or still open past it)"),
+                 Field("breach_rate", "breaches / dispatches"),
+                 Field("ci_low", "lower end of the 95% Wilson interval of breach_rate"),
+                 Field("ci_high", "upper end of it"),
+                 Field("undecided", "tickets still within their deadline at the period's end"))),
+    Document("sla_agreement.csv", "The export's own SLA flag (made_sla) against Aftercare's verdict (breached when "
+             "the response or the resolution is late), for the period's tickets; written only when the export has "
+             "the flag.", (
+                 Field("outcome", "both_met, both_breached, export_only_breach, aftercare_only_breach, undecided "
+                                  "(either side without a verdict)"),
+                 Field("dispatches", "tickets"), Field("share", "dispatches / all the period's tickets"))),
     Document("first_time_fix.csv", "First-time fix: dispatches fixed in one visit, per service level; the row "
              "group=all is the whole period.", (
                  Field("group", "the service level, or all"),

@@ -17,7 +17,11 @@ A need names a processed table and, where it matters, a column and a span of tim
 - :func:`customers` — at least ``at_least`` distinct customers with a purchase;
 - :func:`decided_contracts` — contracts whose renewal was decided (ended, with ``renewed`` known);
 - :func:`months` — months of the table's history before the period's end;
-- :func:`from_file` — rows read from a given raw file.
+- :func:`from_file` — rows read from a given raw file;
+- :func:`targets` — dispatches whose service level has a response (or resolution) target, built in or
+  declared in sources.yml (``options.sla_targets``);
+- :func:`outside_vocabulary` — rows of any table whose service level or tier is outside the built-in
+  vocabulary (kept as written, or declared).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ WHEN = ("period", "history", "previous", "any")
 
 @dataclass(frozen=True)
 class Need:
-    kind: str      # rows | values | largest_group | customers | decided_contracts | months | from_file
+    kind: str      # rows | values | largest_group | customers | decided_contracts | months | from_file | targets
+    #               | outside_vocabulary
     table: str
     column: str | None = None
     at_least: int = 1
@@ -69,6 +74,18 @@ def months(table: str, at_least: int) -> Need:
 def from_file(table: str, name: str) -> Need:
     """Rows of ``table`` read from the raw file ``name`` (``column`` holds the file's name)."""
     return Need("from_file", table, name, 1, "any")
+
+
+def targets(kind: str = "response", at_least: int = 1, when: str = "period") -> Need:
+    """At least ``at_least`` dispatches whose service level has a ``kind`` target (``response`` or
+    ``resolution``): the built-in ones for 5x9 / 7x24x8 / 7x24x4, or those sources.yml declares."""
+    return Need("targets", "dispatches", kind, at_least, when)
+
+
+def outside_vocabulary(at_least: int = 1) -> Need:
+    """At least ``at_least`` rows (of any table) holding a service level or tier outside the built-in
+    vocabulary."""
+    return Need("outside_vocabulary", "dispatches", None, at_least, "any")
 
 
 # The thesis's own table 4-1, as the sample (or a user who keeps the thesis's rows) ships it.
@@ -118,11 +135,19 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
     Section("quality.mapping", "quality", "quality.mapping_section",
             (rows("dispatches", when="any"),)),
     Section("quality.customers", "quality", "quality.customers_section"),
+    Section("quality.vocabulary", "quality", "quality.vocabulary_section", (outside_vocabulary(),), silent=True),
     # chapter 2: after-sales service
     Section("service.intro", "service", None),
     Section("service.sla", "service", "service.sla_section",
-            (values("dispatches", "service_level"), values("dispatches", "arrived_at"))),
-    Section("service.sla_tier", "service", None, (values("customers", "tier", when="any"),)),
+            (values("dispatches", "service_level"), values("dispatches", "arrived_at"), targets("response"))),
+    # tiers are the customers'; a ticket export without customers has none to join
+    Section("service.sla_tier", "service", None, (values("customers", "tier", when="any"),
+                                                  values("dispatches", "customer_id"))),
+    Section("service.sla_resolution", "service", "service.resolution_section",
+            (values("dispatches", "service_level"), values("dispatches", "closed_at"), targets("resolution")),
+            silent=True),
+    Section("service.sla_agreement", "service", "service.agreement_section",
+            (values("dispatches", "made_sla"),), silent=True),
     Section("service.repair", "service", "service.repair_section", (values("dispatches", "closed_at"),)),
     Section("service.first_time_fix", "service", "service.ftf_section", (values("dispatches", "visits"),)),
     Section("service.diagnosis", "service", "service.diagnosis_section", (_CODED_SYMPTOMS, _CODED_CAUSES)),

@@ -81,6 +81,7 @@ class Chapter:
     # chapters whose short "nothing to show" page has been written (once per chapter)
     explained: set = field(default_factory=set)
     _unmet: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def unmet(self, section: str) -> list:
         """The needs of report section ``section`` (:mod:`pipeline.contract.sections`) the data does not
@@ -88,8 +89,18 @@ class Chapter:
         if section not in self._unmet:
             from pipeline.analyses.coverage import section_unmet
 
-            self._unmet[section] = section_unmet(section, self.data, self.period)
+            self._unmet[section] = section_unmet(section, self.data, self.period, self.sla.targets)
         return self._unmet[section]
+
+    @property
+    def sla(self):
+        """The SLA targets and business calendar in force: the built-in ones with what sources.yml declared
+        (recorded by the clean in the manifest, :func:`pipeline.analyses.service.sla.targets_from_manifest`)."""
+        if "sla" not in self._cache:
+            from pipeline.analyses.service.sla import targets_from_manifest
+
+            self._cache["sla"] = targets_from_manifest(self.manifest)
+        return self._cache["sla"]
 
     def count_values(self, table: str, column: str, when: str) -> int:
         """Rows of ``table`` in the span ``when`` whose ``column`` holds a value."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import pandas as pd
+
 from pipeline.analyses.coverage import Unmet
 from pipeline.contract import INPUT_TABLES
 from pipeline.contract.sections import CHAPTERS, SECTIONS, Section
@@ -136,4 +138,32 @@ def reason(ch, u: Unmet) -> str:
         if raw != need.column and ch.count_values(need.table, raw, need.when):
             return t("needs.coded", table=table, column=raw, n=need.at_least, have=u.have, span=_span(ch, need.when))
         return t("needs.column", table=table, column=raw, span=_span(ch, need.when))
+    if need.kind == "targets":
+        return targets_reason(ch, need.column, _rows_in_span(ch, need))
     return t(f"needs.{need.kind}", n=need.at_least, have=u.have, span=_span(ch, need.when), covers=covers)
+
+
+def _rows_in_span(ch, need) -> pd.DataFrame:
+    from pipeline.analyses.coverage import rows_in
+
+    frame = ch.data.get(need.table)
+    return rows_in(frame if frame is not None else pd.DataFrame(), need.table, need.when, ch.period)
+
+
+def level_list(ch, counts: pd.Series, top: int = 8) -> str:
+    """Service levels with their dispatches, ``"`3 - Moderate` (4,012), `1 - Critical` (120)"``."""
+    shown = [f"`{level}` ({ch.num(n)})" for level, n in counts.head(top).items()]
+    if len(counts) > top:
+        shown.append("…")
+    return ("、" if ch.lang.startswith("zh") else ", ").join(shown)
+
+
+def targets_reason(ch, kind: str, dispatches: pd.DataFrame) -> str:
+    """Which levels of ``dispatches`` have no ``kind`` target, and how to declare one."""
+    from pipeline.analyses.service.sla import untargeted_levels
+
+    levels = untargeted_levels(dispatches["service_level"] if "service_level" in dispatches else pd.Series(
+        dtype=object), ch.sla.targets, kind)
+    if levels.empty:
+        return ch.t("needs.targets_no_levels")
+    return ch.t(f"needs.targets_{kind}", levels=level_list(ch, levels), example=str(levels.index[0]))

@@ -216,3 +216,151 @@ def test_sla_flags_take_arrow_backed_text_as_they_take_python_text(tmp_path):
     # Friday 17:55 → due Monday 18:00, 1.0 business hour + Monday 08:00 of work = 9.0 h; on time
     assert got["response_hours"].iloc[0] == pytest.approx(8.0 + 1 / 12) and not got["breached"].iloc[0]
     assert bool(got["breached"].iloc[2])          # Saturday call, never arrived, overdue by February
+
+
+# --------------------------------------------------------------------------- declared targets (issue 16)
+from pipeline.analyses.service.sla import (  # noqa: E402
+    deadline as level_deadline,
+)
+from pipeline.analyses.service.sla import (  # noqa: E402
+    level_targets,
+    sla_agreement,
+    split_targets,
+    targets_from_manifest,
+    untargeted_levels,
+)
+
+TICKETS = {  # a ServiceNow-like declaration: response and resolution, each in its own clock
+    "1 - Critical": {"response": {"clock": "wall", "hours": 1}, "resolution": {"clock": "wall", "hours": 4}},
+    "2 - High": {"resolution": {"clock": "business", "hours": 4}},
+    "3 - Moderate": {"resolution": {"clock": "business", "days": 3}},
+}
+
+
+def _due(when, level, targets, **kw):
+    return level_deadline(pd.Series([T(when)]), pd.Series([level]), targets, **kw).iloc[0]
+
+
+@pytest.mark.parametrize("reported, hours, due", [
+    ("2024-07-05 16:00", 4, "2024-07-08 11:00"),    # Fri 16:00 + 2h Fri + 2h Mon
+    ("2024-07-01 10:00", 4, "2024-07-01 14:00"),    # inside one day
+    ("2024-07-01 14:00", 4, "2024-07-01 18:00"),    # using up the day: due at its close, not next opening
+    ("2024-07-06 10:00", 4, "2024-07-08 13:00"),    # Saturday: received Mon 09:00
+    ("2024-07-01 20:00", 9, "2024-07-02 18:00"),    # Mon evening: received Tue 09:00, one whole day
+    ("2024-07-01 10:00", 13.5, "2024-07-02 14:30"),  # 8h Mon + 5.5h Tue
+])
+def test_business_hours_targets(reported, hours, due):
+    targets = {"L": {"clock": "business", "hours": hours}}
+    assert _due(reported, "L", targets) == T(due)
+
+
+def test_business_hours_targets_skip_holidays_and_follow_the_declared_day():
+    targets = {"L": {"clock": "business", "hours": 4}}
+    # Fri 16:00 + 2h, Monday 8 July a holiday: Tue 11:00
+    assert _due("2024-07-05 16:00", "L", targets, holidays=["2024-07-08"]) == T("2024-07-09 11:00")
+    # 08:00-17:00: Fri 16:00 + 1h Fri + 3h Mon -> Mon 11:00
+    assert _due("2024-07-05 16:00", "L", targets, day_start=8, day_end=17) == T("2024-07-08 11:00")
+
+
+def test_business_days_and_wall_targets_of_declared_levels():
+    response, resolution = split_targets(TICKETS)
+    assert set(response) == {"1 - Critical"} and set(resolution) == set(TICKETS)
+    # 3 business days from Fri 17:00: Mon, Tue, Wed -> Wed 18:00
+    assert _due("2024-07-05 17:00", "3 - Moderate", resolution) == T("2024-07-10 18:00")
+    assert _due("2024-07-05 17:00", "1 - Critical", resolution) == T("2024-07-05 21:00")
+    assert _due("2024-07-05 17:00", "1 - Critical", response) == T("2024-07-05 18:00")
+    assert pd.isna(_due("2024-07-05 17:00", "3 - Moderate", response))        # no response target
+    assert pd.isna(_due("2024-07-05 17:00", "4 - Low", resolution))           # no target at all
+
+
+def test_declared_targets_join_the_built_in_ones():
+    merged = level_targets({"7x24x4": {"resolution": {"clock": "wall", "hours": 24}}, **TICKETS})
+    assert merged["5x9"] == {"response": DEFAULT_TARGETS["5x9"]}
+    assert merged["7x24x4"] == {"resolution": {"clock": "wall", "hours": 24}}      # replaced, not merged
+    assert merged["1 - Critical"] == TICKETS["1 - Critical"]
+    s = targets_from_manifest({"sla": {"targets": TICKETS, "business_hours": {"start": 8, "end": 17,
+                                                                              "holidays": ["2024-07-08"]}}})
+    assert (s.day_start, s.day_end, s.holidays, s.declared) == (8.0, 17.0, ("2024-07-08",), True)
+    assert targets_from_manifest({}).targets == level_targets() and not targets_from_manifest({}).declared
+
+
+def _tickets():
+    return pd.DataFrame({
+        "ticket_id": ["a", "b", "c", "d", "e", "f"],
+        "service_level": ["1 - Critical", "1 - Critical", "1 - Critical", "3 - Moderate", "4 - Low", "1 - Critical"],
+        "reported_at": [T("2024-07-01 10:00")] * 6,
+        "arrived_at": [T("2024-07-01 10:30"), pd.NaT, pd.NaT, pd.NaT, pd.NaT, T("2024-07-01 12:00")],
+        "closed_at": [T("2024-07-01 13:00"), T("2024-07-01 15:00"), pd.NaT, T("2024-07-03 12:00"),
+                      T("2024-07-01 11:00"), T("2024-07-02 09:00")],
+        "made_sla": pd.array([True, False, False, True, True, True], dtype="boolean"),
+    })
+
+
+def test_a_ticket_without_an_arrival_is_unknown_for_response_never_a_breach():
+    as_of = T("2024-07-05")
+    f = sla_flags(_tickets(), as_of=as_of, targets=level_targets(TICKETS)).set_index("ticket_id")
+    assert f.loc["a", "breached"] == False  # noqa: E712            arrived 30 min after, target 1 h
+    assert pd.isna(f.loc["b", "breached"])          # closed without an arrival: unknown, not late
+    assert f.loc["c", "breached"] == True  # noqa: E712   open at as_of, nobody on site, past 11:00
+    assert f.loc["c", "lateness_hours"] == pytest.approx((as_of - T("2024-07-01 11:00")) / pd.Timedelta(hours=1))
+    assert pd.isna(f.loc["d", "breached"]) and pd.isna(f.loc["e", "breached"])     # no response target
+    assert f.loc["f", "breached"] == True  # noqa: E712                        arrived 12:00 > 11:00
+    # resolution: closed_at against the resolution deadline
+    assert f.loc["a", "resolution_deadline"] == T("2024-07-01 14:00")
+    assert f.loc["a", "resolution_breached"] == False  # noqa: E712
+    assert f.loc["b", "resolution_breached"] == True  # noqa: E712         15:00 > 14:00
+    assert f.loc["b", "resolution_lateness_hours"] == pytest.approx(1.0)
+    assert f.loc["c", "resolution_breached"] == True  # noqa: E712     open past 14:00
+    assert f.loc["d", "resolution_deadline"] == T("2024-07-04 18:00")
+    assert f.loc["d", "resolution_breached"] == False  # noqa: E712
+    assert f.loc["d", "resolution_hours"] == pytest.approx(8 + 9 + 3)          # business hours Mon 10 -> Wed 12
+    assert pd.isna(f.loc["e", "resolution_breached"]) and pd.isna(f.loc["e", "sla_breached"])
+    assert f["sla_breached"].tolist()[:4] == [False, True, True, False]
+    assert f.loc["f", "sla_breached"] == True  # noqa: E712
+
+
+def test_no_arrival_column_or_none_recorded_gives_no_response_breach():
+    d = _tickets().drop(columns="arrived_at")
+    f = sla_flags(d, as_of=T("2024-07-05"), targets=level_targets(TICKETS))
+    assert f["breached"].isna().all()
+    f = sla_flags(_tickets().assign(arrived_at=pd.NaT), as_of=T("2024-07-05"), targets=level_targets(TICKETS))
+    assert f["breached"].isna().all()
+    # the old behaviour, where a ticket with no arrival was late once its deadline had passed, is gone
+    f = sla_flags(_tickets(), as_of=T("2024-07-05"), targets=level_targets(TICKETS), records_arrivals=False)
+    assert f["breached"].notna().sum() == 2                       # a and f, which arrived
+
+
+def test_untargeted_levels_are_named_with_their_tickets():
+    levels = pd.Series(["5x9", "Value 2", "Value 2", None, "Value 3"])
+    counts = untargeted_levels(levels, level_targets())
+    assert counts.to_dict() == {"Value 2": 2, "Value 3": 1}
+    assert untargeted_levels(_tickets()["service_level"], level_targets(TICKETS), "response").to_dict() == {
+        "3 - Moderate": 1, "4 - Low": 1}
+    assert untargeted_levels(_tickets()["service_level"], level_targets(TICKETS), "any").to_dict() == {"4 - Low": 1}
+
+
+def test_sla_agreement_counts():
+    flags = pd.DataFrame({
+        "made_sla": pd.array([True, True, False, False, True, None, False], dtype="boolean"),
+        "sla_breached": pd.array([False, False, True, False, True, False, None], dtype="boolean")})
+    a = sla_agreement(flags).set_index("outcome")
+    assert a["dispatches"].to_dict() == {"both_met": 2, "both_breached": 1, "export_only_breach": 1,
+                                         "aftercare_only_breach": 1, "undecided": 2}
+    assert a["share"].sum() == pytest.approx(1.0)
+    assert (a.attrs["decided"], a.attrs["agreeing"]) == (5, 3)
+    assert a.attrs["agreement"] == pytest.approx(0.6)
+    lo, hi = wilson_interval(3, 5)
+    assert (a.attrs["ci_low"], a.attrs["ci_high"]) == pytest.approx((float(lo), float(hi)))
+    # the ticket frame end to end: a met, b breached by both, c breached by both, d met, e undecided, f
+    # met by the export, late by Aftercare (arrived 12:00 > 11:00)
+    f = sla_flags(_tickets(), as_of=T("2024-07-05"), targets=level_targets(TICKETS))
+    a = sla_agreement(f).set_index("outcome")["dispatches"].to_dict()
+    assert a == {"both_met": 2, "both_breached": 2, "export_only_breach": 0, "aftercare_only_breach": 1,
+                 "undecided": 1}
+
+
+def test_resolution_compliance_counts_the_resolution_flag():
+    f = sla_flags(_tickets(), as_of=T("2024-07-05"), targets=level_targets(TICKETS))
+    c = sla_compliance(f, outcome="resolution_breached").set_index("service_level")
+    assert c.loc["1 - Critical", ["dispatches", "breaches", "undecided"]].tolist() == [4, 3, 0]     # b, c, f
+    assert c.loc["4 - Low", ["dispatches", "undecided"]].tolist() == [0, 1]

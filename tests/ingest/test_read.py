@@ -183,7 +183,7 @@ def test_declared_service_levels_map_an_export_s_own_codes(tmp_path):
         'sources:\n  - {path: dispatches.csv, table: dispatches, options: {service_levels: {"Value 2": "7*24*4"}}}\n',
         encoding="utf-8")
     d = clean(tmp_path, run_date="2026-11-29").tables["dispatches"].set_index("ticket_id")
-    assert d["service_level"].tolist() == ["7x24x4", None, "5x9"]
+    assert d["service_level"].tolist() == ["7x24x4", "Value 9", "5x9"]        # unmapped: kept as written
     assert d["service_level_text"].tolist() == ["Value 2", "Value 9", "5*9"]      # as written, kept
 
 

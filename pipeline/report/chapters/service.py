@@ -8,7 +8,7 @@ figures, and the CSVs behind them). The notebook ``02_service.ipynb`` is one cal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,12 +18,25 @@ from pipeline.analyses.service.common import UNKNOWN_GROUP
 from pipeline.clean.taxonomy import Taxonomy, load_taxonomy
 from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
+from pipeline.report.chapters.service_sla import (  # noqa: F401  (the notebook calls them from here)
+    LATENESS_CLIP_HOURS,
+    AgreementResult,
+    ResolutionResult,
+    SlaResult,
+    agreement_section,
+    business_text,
+    resolution_section,
+    show_agreement,
+    show_resolution,
+    show_sla,
+    show_sla_tier,
+    sla_section,
+    targets_text,
+)
 from pipeline.report.charts import base as charts
-from pipeline.report.present import in_tier_order, interval_texts, translated_headers, values_with_intervals
+from pipeline.report.present import interval_texts, translated_headers, values_with_intervals
 from pipeline.report.sections import computes, shows
 
-# Histogram of lateness: breaches more than this many hours late are shown in the last bin.
-LATENESS_CLIP_HOURS = 48
 # Symptoms charted by their causes, and the three whose checklists are shown.
 CHARTED_SYMPTOMS = 6
 CHECKLIST_SYMPTOMS = 3
@@ -47,10 +60,26 @@ class Scope:
     customers: pd.DataFrame
     taxonomy: Taxonomy
     lang: str
+    _flags: dict = field(default_factory=dict, repr=False)
 
     def label(self, kind: str, code) -> str:
         """A symptom's or a cause's name in the report's language."""
         return self.taxonomy.label(kind, code, self.lang)
+
+    def flags(self, which: str = "period") -> pd.DataFrame:
+        """:func:`sla.sla_flags` of the period's (``"period"``) or the twelve months' (``"recent"``) dispatches,
+        under the targets in force (built in, or declared in sources.yml) and read at the period's end.
+        Whether the export records arrivals and closures at all is judged on the whole table: a
+        ticket without an arrival is never a breach in an export that records none."""
+        if which not in self._flags:
+            every = self.chapter.data["dispatches"]
+            cfg = self.chapter.sla
+            frame = self.dispatches if which == "period" else self.recent
+            self._flags[which] = sla.sla_flags(
+                frame, as_of=self.end, targets=cfg.targets, **cfg.clock,
+                records_arrivals=bool("arrived_at" in every and every["arrived_at"].notna().any()),
+                records_closures=bool("closed_at" in every and every["closed_at"].notna().any()))
+        return self._flags[which]
 
 
 def scope(ch: Chapter) -> Scope:
@@ -77,92 +106,6 @@ def show_intro(ch: Chapter, s: Scope) -> None:
     rk.paragraph(t("service.intro", period=ch.period_text, organisation=ch.organisation,
                    dispatches=ch.num(len(s.dispatches)),
                    customers=ch.num(s.dispatches["customer_id"].nunique())))
-
-
-# --------------------------------------------------------------------------- SLA
-@dataclass
-class SlaResult:
-    flags: pd.DataFrame            # per dispatch of the period: deadline, breached, lateness
-    compliance: pd.DataFrame       # per service level
-    overall: pd.Series             # the whole period
-    monthly: pd.DataFrame          # per month of the last twelve
-    by_tier: pd.DataFrame
-    by_engineer: pd.DataFrame
-    late: pd.DataFrame             # the breached dispatches
-    lateness: pd.DataFrame         # per service level: how late
-
-
-@computes("service.sla")
-def sla_section(s: Scope) -> SlaResult:
-    flags = sla.sla_flags(s.dispatches, as_of=s.end)
-    by_tier = sla.sla_compliance(flags, by="tier", customers=s.customers)
-    late = flags[flags["breached"].fillna(False).astype(bool)]
-    g = late.groupby("service_level")["lateness_hours"]
-    return SlaResult(flags=flags, compliance=sla.sla_compliance(flags),
-                     overall=sla.sla_compliance(flags.assign(_all="all"), by="_all").iloc[0],
-                     monthly=sla.sla_compliance(sla.sla_flags(s.recent, as_of=s.end), by="month"),
-                     by_tier=in_tier_order(by_tier[by_tier["tier"].notna()]),
-                     by_engineer=sla.sla_compliance(flags, by="engineer"), late=late,
-                     lateness=pd.DataFrame({"late": g.size(), "median_late": g.median(),
-                                            "p90_late": g.quantile(0.9)}).reset_index())
-
-
-@shows("service.sla")
-def show_sla(ch: Chapter, r: SlaResult) -> None:
-    t, pct1, hours = ch.t, _pct1(ch), _hours(ch)
-    rk.section(t("service.sla_section"))
-    rk.save_table(r.compliance, "sla_compliance")
-    o = r.overall
-    rk.paragraph(t("service.sla_text", breaches=int(o.breaches), dispatches=int(o.dispatches),
-                   rate=pct1(o.breach_rate), low=pct1(o.ci_low), high=pct1(o.ci_high)))
-    _rate_table(ch, r.compliance, "service_level", "sla", "service.sla_caption")
-    fig = charts.rate_with_interval(r.compliance["service_level"], r.compliance["breach_rate"],
-                                    r.compliance["ci_low"], r.compliance["ci_high"],
-                                    xlabel=t("service.breach_rate_axis"))
-    rk.figure(fig, "sla", t("service.sla_fig_caption"), ch.source_note)
-
-    m = r.monthly
-    rk.paragraph(t("service.month_text"))
-    fig = charts.line_with_band(m["month"], m["breach_rate"], m["ci_low"], m["ci_high"],
-                                xlabel=t("service.month_axis"), ylabel=t("service.breach_rate_axis"))
-    rk.figure(fig, "sla_month", t("service.month_caption"), ch.source_note)
-    _rate_table(ch, m, "month", "sla_month", "service.month_table_caption")
-
-    rk.save_table(r.by_engineer, "sla_by_engineer")
-    show_sla_tier(ch, r)
-
-    if not len(r.late):       # nothing arrived late: there is no lateness to chart
-        rk.paragraph(t("service.no_late", period=ch.period_text))
-        return
-    rk.paragraph(t("service.lateness_text", late=len(r.late), clip=LATENESS_CLIP_HOURS))
-    fig = charts.histogram(r.late["lateness_hours"], xlabel=t("service.lateness_axis"),
-                           ylabel=t("service.count_axis"), bins=24, clip=LATENESS_CLIP_HOURS)
-    rk.figure(fig, "lateness", t("service.lateness_caption"), ch.source_note)
-    lateness = r.lateness.assign(median_late=r.lateness["median_late"].map(hours),
-                                 p90_late=r.lateness["p90_late"].map(hours))
-    rk.table(translated_headers(lateness, t), "lateness", t("service.lateness_table_caption"), ch.source_note)
-
-
-@shows("service.sla_tier")
-def show_sla_tier(ch: Chapter, r: SlaResult) -> None:
-    """Breaches by customer tier (part of the SLA section; the tier comes from the customer export)."""
-    t = ch.t
-    # the league table is the workload section's: it is cited only where that section is shown
-    league = "" if ch.unmet("service.workload") else t("service.tier_league")
-    rk.paragraph(ch.sentences([t("service.tier_text"), league]))
-    _rate_table(ch, r.by_tier, "tier", "sla_tier", "service.tier_caption")
-    fig = charts.rate_with_interval(r.by_tier["tier"], r.by_tier["breach_rate"], r.by_tier["ci_low"],
-                                    r.by_tier["ci_high"], xlabel=t("service.breach_rate_axis"))
-    rk.figure(fig, "sla_tier", t("service.tier_fig_caption"), ch.source_note)
-
-
-def _rate_table(ch: Chapter, table: pd.DataFrame, key: str, label: str, caption: str) -> None:
-    """A breach-rate table: the key, dispatches, breaches, the rate and its interval."""
-    pct1 = _pct1(ch)
-    shown = table.assign(breach_rate=table["breach_rate"].map(pct1),
-                         ci=interval_texts(table.ci_low, table.ci_high, pct1))
-    rk.table(translated_headers(shown[[key, "dispatches", "breaches", "breach_rate", "ci"]], ch.t), label,
-             ch.t(caption), ch.source_note)
 
 
 # --------------------------------------------------------------------------- repair time
@@ -410,7 +353,7 @@ class WorkloadResult:
 @computes("service.workload")
 def workload_section(s: Scope) -> WorkloadResult:
     load = service.workload(s.recent)
-    flags = sla.sla_flags(s.dispatches, as_of=s.end)
+    flags = s.flags()
     return WorkloadResult(workload=load,
                           per_month=load[(load["dimension"] == "month") & (load["key"] != UNKNOWN_GROUP)],
                           customers=service.workload(s.dispatches, dimensions=("customer_id",)),
