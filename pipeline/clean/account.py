@@ -1,4 +1,5 @@
-"""Row accounting: per raw file, rows read = kept + rejected + duplicates (+ folded states); then the schemas are checked."""
+"""Row accounting: per raw file, rows read = kept + rejected + duplicates (+ folded states); then the schemas
+are checked."""
 
 from __future__ import annotations
 

@@ -63,14 +63,14 @@ def _in_file_order(kept: pd.DataFrame) -> pd.DataFrame:
     return kept.take(np.argsort(key, kind="stable"))
 
 
-def deduplicate(table: str, kept: pd.DataFrame, unique_files=frozenset()):
+def deduplicate(table: str, kept: pd.DataFrame, unique_files=frozenset(), distinct_files=frozenset()):
     """Drop exact duplicates (same raw content) and fold or resolve same-key records.
 
     Returns ``(kept, duplicates, rejects, folded)``: ``duplicates`` counts dropped copies per source
     file, ``folded`` the earlier states folded into a record per source file (:func:`find_duplicates`).
     The result does not depend on the order of the rows.
     """
-    found = find_duplicates(table, kept, unique_files)
+    found = find_duplicates(table, kept, unique_files, distinct_files)
     return take_columns(found.ordered.copy(deep=False), found.rows), found.duplicates, found.rejects, found.folded
 
 
@@ -87,7 +87,7 @@ class Duplicates:
     state_records: dict[str, int] = field(default_factory=dict)    # per file: records seen in several states
 
 
-def find_duplicates(table: str, kept: pd.DataFrame, unique_files=frozenset()) -> Duplicates:
+def find_duplicates(table: str, kept: pd.DataFrame, unique_files=frozenset(), distinct_files=frozenset()) -> Duplicates:
     """Exact copies, and records that appear in several rows, in one keyed pass.
 
     - A row whose raw content repeats an earlier row's is an exact copy: counted in ``duplicates``.
@@ -103,6 +103,10 @@ def find_duplicates(table: str, kept: pd.DataFrame, unique_files=frozenset()) ->
       stamp is kept (the others rejected as ``superseded``); when none is later, all are rejected
       as ``conflicting_duplicate``. Two such rows with the same cleaned content are exact copies.
 
+    - In files whose identical lines are separate events (``distinct_files``: ``options.exact_copies:
+      keep``, as CDNOW's master file, where a customer buying the same twice a day writes two equal
+      lines), no row without a key of its own is an exact copy of another.
+
     Only the rows whose key occurs more than once (found by a hash of the key, then compared
     exactly) are looked at row by row.
     """
@@ -110,6 +114,16 @@ def find_duplicates(table: str, kept: pd.DataFrame, unique_files=frozenset()) ->
     kept = kept.set_axis(pd.RangeIndex(len(kept)), axis=0, copy=False)     # reset_index would copy it all
     raw_hash = kept["_raw_hash"].to_numpy()
     keys = list(KEYS[table]) if all(k in kept for k in KEYS[table]) else []
+    keyless = np.zeros(len(kept), dtype=bool) if keys else np.ones(len(kept), dtype=bool)
+    for k in keys:
+        keyless |= kept[k].isna().to_numpy()
+    if distinct_files:
+        distinct = keyless & kept["source_file"].astype(str).isin(distinct_files).to_numpy()
+        if distinct.any():     # each such row its own content: hashed from its place (file, row)
+            place = pd.util.hash_pandas_object(kept.loc[distinct, ["source_file", "source_row"]].astype(str),
+                                               index=False).to_numpy()
+            raw_hash = raw_hash.copy()
+            raw_hash[distinct] = place
     rejects, folded, state_records = [], {}, {}
     if not keys:
         alive = ~pd.Series(raw_hash).duplicated(keep="first").to_numpy()
@@ -118,9 +132,6 @@ def find_duplicates(table: str, kept: pd.DataFrame, unique_files=frozenset()) ->
                           pd.DataFrame(rejects, columns=REJECT_COLUMNS))
     key_hash = kept["_key_hash"].to_numpy() if "_key_hash" in kept else \
         pd.util.hash_pandas_object(kept[keys], index=False).to_numpy()
-    keyless = np.zeros(len(kept), dtype=bool)
-    for k in keys:
-        keyless |= kept[k].isna().to_numpy()
     if keyless.any():      # (a line without a line number): only its exact copies are its duplicates
         key_hash = np.where(keyless, raw_hash, key_hash)
     # Rows of the same raw content have the same key, so exact copies are among the rows whose key

@@ -23,12 +23,10 @@ from pipeline.clean.columns import (
     present_text,
     text_column,
 )
-from pipeline.clean.customers import normalise_tier
 from pipeline.clean.dedupe import key_hash
 from pipeline.clean.parse import (
     DateOptions,
     factorize_text,
-    normalise_service_level,
     parse_booleans,
     parse_dates,
     parse_numbers,
@@ -37,12 +35,14 @@ from pipeline.clean.parse import (
 )
 from pipeline.clean.reasons import RowReasons
 from pipeline.clean.taxonomy import Taxonomy, map_causes, map_parts, map_symptoms
+from pipeline.clean.vocabulary import read_business_hours, read_levels, read_sla_targets, read_tiers
 from pipeline.contract import REJECT_COLUMNS
 from pipeline.contract.options import DEFAULT_NULL_TOKENS, DEFAULT_RETURN_PREFIXES
+from pipeline.errors import InputError
 from pipeline.ingest.read import RawTable
 from pipeline.ingest.sources import Source
 from pipeline.runtime.frames import column_values
-from pipeline.runtime.text import normalise_key, normalise_text
+from pipeline.runtime.text import normalise_key
 
 TOTAL_MARKERS = {"合計", "合计", "總計", "总计", "小計", "小计", "total", "grand total", "subtotal", "sum"}
 
@@ -112,14 +112,19 @@ def _total_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return mask
 
 
-def _customer(frame, reasons, *, categorical: bool = True):
-    reasons.flag(blank_mask(frame, "customer_name") & blank_mask(frame, "customer_id", normalise_key),
-                 "missing_customer", "customer_name")
+def _customer(frame, reasons, *, categorical: bool = True, optional: bool = False, keep_missing: bool = False):
+    # optional: a dispatch export with no customer column at all (BPIC, many IT service desks) is read
+    # with no customer; one that has the column but an empty cell still rejects that row, unless the
+    # source keeps such tickets (options.missing_customer: keep)
+    if not (optional and (keep_missing or ("customer_name" not in frame and "customer_id" not in frame))):
+        reasons.flag(blank_mask(frame, "customer_name") & blank_mask(frame, "customer_id", normalise_key),
+                     "missing_customer", "customer_name")
     present = present_categorical if categorical else present_text
     return present(frame, "customer_id", normalise_key), present(frame, "customer_name")
 
 
-def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None):
+def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None,
+                        keep_missing_customer: bool = False):
     r = RowReasons(frame.index)
     r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
     ticket = key_categorical(frame, "ticket_id")
@@ -129,12 +134,10 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
     closed = _dates(frame, "closed_at", r, options, run_date)
     r.flag(arrived < reported, "arrived_before_reported", "arrived_at", frame.get("arrived_at"))
     r.flag(closed < reported, "closed_before_reported", "closed_at", frame.get("closed_at"))
-    cid, name = _customer(frame, r)
-    written_level = frame.get("service_level", pd.Series("", index=frame.index))
-    if service_levels:   # options.service_levels: how this export writes levels ({"Value 2": "7x24x4"})
-        declared = {normalise_text(str(k)): str(v) for k, v in service_levels.items()}
-        written_level = text_column(frame, "service_level").map(lambda v: declared.get(v, v))
-    level, _unknown = normalise_service_level(written_level)
+    cid, name = _customer(frame, r, optional=True, keep_missing=keep_missing_customer)
+    # options.service_levels: how this export writes levels ({"Value 2": "7x24x4"}); a level neither
+    # recognised nor mapped is kept as written (pipeline.clean.vocabulary)
+    level = read_levels(frame, service_levels)
     if "machine_type_model" in frame:
         machine = on_distinct(frame, "machine_type_model", split_type_model, raw=True)
     else:
@@ -172,6 +175,10 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
     out["product_line"] = out["machine_type"].map(lines["product_line"]).where(lambda v: v.notna() & (v != ""), None)
     if "updated_at" in frame:     # a state log's update time: orders the record's states
         out["updated_at"] = _dates(frame, "updated_at", r, options, run_date, required=True)
+    if "made_sla" in frame:      # the export's own SLA flag (ServiceNow's made_sla)
+        made, bad_made = parse_booleans(frame["made_sla"])
+        r.flag(bad_made, "bad_boolean", "made_sla", frame["made_sla"])
+        out["made_sla"] = made
     for column in ("events", "reassignments"):
         if f"extra:{column}" in frame:
             values, _bad = parse_numbers(frame[f"extra:{column}"])
@@ -219,19 +226,19 @@ def clean_sales_rows(frame, options: DateOptions, run_date, return_prefixes=("C"
     return out, r
 
 
-def clean_customer_rows(frame, options, run_date):
+def clean_customer_rows(frame, options, run_date, tiers=None):
     r = RowReasons(frame.index)
     cid, name = _customer(frame, r, categorical=False)     # the registry is small and edited in place
     aliases = split_list(text_column(frame, "aliases").str.replace("|", ";", regex=False)) if "aliases" in frame else \
         pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     out = pd.DataFrame({"customer_id": cid, "customer_name": name, "aliases": aliases,
                         "industry": present_text(frame, "industry"),
-                        "tier": normalise_tier(text_column(frame, "tier")),
+                        "tier": read_tiers(frame, tiers),       # options.tiers; others kept as written
                         "region": present_text(frame, "region")}, index=frame.index)
     return out, r
 
 
-def clean_contract_rows(frame, options: DateOptions, run_date):
+def clean_contract_rows(frame, options: DateOptions, run_date, service_levels=None):
     r = RowReasons(frame.index)
     r.flag(_total_rows(frame, ["contract_id", "customer_name"]), "total_row", None)
     contract = key_categorical(frame, "contract_id")
@@ -240,7 +247,7 @@ def clean_contract_rows(frame, options: DateOptions, run_date):
     start = _dates(frame, "start_date", r, options, None, required=True)
     end = _dates(frame, "end_date", r, options, None, required=True)
     r.flag(end < start, "end_before_start", "end_date", frame.get("end_date"))
-    level, _ = normalise_service_level(frame.get("service_level", pd.Series("", index=frame.index)))
+    level = read_levels(frame, service_levels)
     fee, bad_fee = parse_numbers(frame["annual_fee"]) if "annual_fee" in frame else (
         pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index))
     r.flag(bad_fee, "bad_number", "annual_fee", frame.get("annual_fee"))
@@ -255,8 +262,11 @@ def clean_contract_rows(frame, options: DateOptions, run_date):
 
 def _date_options(source: Source, raw: RawTable) -> DateOptions:
     o = source.options
+    if raw.iso_dates:       # an event log's folded dates: already read with the options, written as ISO text
+        return DateOptions(excel_epoch=raw.excel_epoch)
     return DateOptions(date_format=o.get("date_format"), date_order=o.get("date_order"),
-                       roc_years=bool(o.get("roc_years", False)), excel_epoch=raw.excel_epoch)
+                       roc_years=bool(o.get("roc_years", False)), excel_epoch=raw.excel_epoch,
+                       time_zone=o.get("time_zone"))
 
 
 def _raw_json(raw: RawTable, rows: pd.Index) -> list[str]:
@@ -279,16 +289,25 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
     options = _date_options(source, raw)
     frame = apply_null_tokens(raw.frame, source.options.get("null_tokens"))
     if source.table == "dispatches":
-        out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"))
+        try:                # a wrong shape of the SLA options stops here, naming the file
+            read_sla_targets(source.options.get("sla_targets"))
+            read_business_hours(source.options.get("business_hours"))
+        except InputError as error:
+            raise InputError(error.detail, file=source.path) from None
+        keep = source.options.get("missing_customer", "reject")
+        if keep not in ("reject", "keep"):
+            raise InputError(f"options.missing_customer is {keep!r}; use reject or keep", file=source.path)
+        out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"),
+                                     keep_missing_customer=keep == "keep")
     elif source.table == "sales":
         prefixes = source.options.get("return_prefixes", DEFAULT_RETURN_PREFIXES)
         if isinstance(prefixes, str):
             prefixes = [prefixes]
         out, r = clean_sales_rows(frame, options, run_date, prefixes, currency=source.options.get("currency"))
     elif source.table == "customers":
-        out, r = clean_customer_rows(frame, options, run_date)
+        out, r = clean_customer_rows(frame, options, run_date, source.options.get("tiers"))
     else:
-        out, r = clean_contract_rows(frame, options, run_date)
+        out, r = clean_contract_rows(frame, options, run_date, source.options.get("service_levels"))
     bad = r.bad
     rejects = pd.DataFrame({"table": source.table, "source_file": raw.name,
                             "source_row": frame.index[bad].astype("int64"),

@@ -33,6 +33,7 @@ from pipeline.clean.order import sorted_order
 from pipeline.clean.resolve import resolve_all
 from pipeline.clean.tasks import ReadAhead, read_and_clean_here, read_and_clean_on_worker
 from pipeline.clean.taxonomy import load_taxonomy
+from pipeline.clean.vocabulary import declared_sla
 from pipeline.contract import EXTRA_COLUMNS, PROCESSED_COLUMNS, SORT_ORDER
 from pipeline.ingest.read import MAX_FILE_GIB, check_size
 from pipeline.ingest.sources import discover
@@ -176,6 +177,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
         del fresh, entries, kept, rej, cached
     tables, duplicates, folded, state_records = {}, {}, {}, {}
     unique_files = frozenset(s.name for s in sources if s.options.get("repeated_keys") == "reject")
+    distinct_files = frozenset(s.name for s in sources if s.options.get("exact_copies") == "keep")
     with stages.stage("de-duplicate", rows=sum(len(f) for frames in parts.values() for f in frames)):
         for table in list(parts):
             frames = [f for f in parts.pop(table) if len(f)]      # popped: the parts die with the concat
@@ -185,7 +187,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 continue
             combined = combine_parts(frames)
             del frames
-            found = find_duplicates(table, combined, unique_files)
+            found = find_duplicates(table, combined, unique_files, distinct_files)
             del combined              # `found.ordered` is the only holder now: the copy below empties it
             deduped = take_columns(found.ordered, found.rows)
             found.ordered = None
@@ -213,6 +215,7 @@ def _clean(raw_dir, sources_file, run_date, taxonomy_path, progress, cache_dir, 
                 "files": files,
                 "tables": {name: len(t) for name, t in tables.items()},
                 "customer_merges": int(resolution["method"].isin(["fuzzy", "contained", "abbreviation"]).sum()),
+                **declared_sla(sources),         # options.sla_targets / business_hours, for the service chapter
                 "stages": stages.summary}
     return CleanResult(tables=tables, rejects=all_rejects, customer_names=resolution, manifest=manifest,
                        cache_dir=cache_dir, cache_keys=cache_keys, cache_new=cache_new)

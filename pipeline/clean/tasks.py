@@ -46,6 +46,8 @@ def declared_columns(source) -> dict[str, str]:
     mode = options.get("repeated_keys", "states")
     if mode not in REPEATED_KEYS:
         raise InputError(f"options.repeated_keys is {mode!r}; use states or reject", file=source.path)
+    if options.get("exact_copies", "drop") not in ("drop", "keep"):
+        raise InputError(f"options.exact_copies is {options['exact_copies']!r}; use drop or keep", file=source.path)
     log = options.get("state_log")
     if log is None:
         return source.columns

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.contract.model import Column, Table, Text
-from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns
+from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns, state_log_columns
 from pipeline.contract.vocabulary import SERVICE_LEVELS
 
 DISPATCHES = Table(
@@ -11,7 +11,9 @@ DISPATCHES = Table(
     description=Text("Service dispatch tickets: one row per dispatch, from the customer's report to its close.",
                      "服務派單：每張派單一列，自客戶報修至結案。"),
     file_keywords=("dispatch", "ticket", "service_call", "派單", "派单", "工單", "工单", "報修", "报修"),
-    required=(("ticket_id",), ("reported_at",), ("customer_name", "customer_id")),
+    # no customer column is required: an IT service desk's export (BPIC 2013) may have none; then every
+    # ticket's customer is empty. A file that has the column rejects a row whose cell is empty.
+    required=(("ticket_id",), ("reported_at",)),
     keys=("ticket_id",),
     # a ticket exported twice is the later version when it is closed, arrived or reported later
     update_stamp=("closed_at", "arrived_at", "reported_at"),
@@ -22,10 +24,10 @@ DISPATCHES = Table(
                raw=("ticket", "ticket no", "ticket number", "dispatch no", "dispatch id", "case id", "case",
                     "incident", "派單號", "派單編號", "工單號", "工單編號", "單號"),
                nullable=False, unique=True, example="HZ0901-0042"),
-        Column("customer_id", "id", Text("Customer identifier (given, or derived from the resolved name).",
-                                         "客戶代碼（原有，或由歸併後的名稱導出）。"),
-               raw=("customer id", "customer no", "customer number", "客戶編號", "客戶代碼"), nullable=False,
-               example="C0042"),
+        Column("customer_id", "id", Text("Customer identifier (given, or derived from the resolved name); empty only "
+                                         "when the export has no customer column at all.",
+                                         "客戶代碼（原有，或由歸併後的名稱導出）；僅當匯出檔完全沒有客戶欄位時為空。"),
+               raw=("customer id", "customer no", "customer number", "客戶編號", "客戶代碼"), example="C0042"),
         Column("customer_name", "text", CUSTOMER_NAME,
                raw_description=RAW_CUSTOMER_NAME,
                raw=("customer", "customer name", "client", "客戶名稱", "客戶", "用戶名稱")),
@@ -39,10 +41,13 @@ DISPATCHES = Table(
                                              "結案時間（未結案為空）。"),
                raw=("closed", "close date", "closed date", "resolved", "resolved at", "完成時間", "關閉時間",
                     "結案時間", "修復時間")),
-        Column("service_level", "code", Text("Contracted service level: 5x9, 7x24x8 or 7x24x4.",
-                                             "合約服務級別：5x9、7x24x8 或 7x24x4。"),
+        Column("service_level", "code", Text("Contracted service level: 5x9, 7x24x8 or 7x24x4; a level the export "
+                                             "writes otherwise (a ticket system's priority) as written, or as "
+                                             "options.service_levels maps it.",
+                                             "合約服務級別：5x9、7x24x8 或 7x24x4；匯出檔以其他寫法記錄的級別（如工單"
+                                             "系統的優先級）按原文保留，或依 options.service_levels 對應。"),
                raw=("service level", "sla", "level", "服務級別", "服務等級", "保修級別"), values=SERVICE_LEVELS,
-               example="7*24*4"),
+               values_open=True, example="7*24*4"),
         Column("machine_type", "code", Text("Machine type (4 characters, e.g. 7979).", "機型（4 碼，例如 7979）。"),
                raw=("machine type", "type", "機器類型"), length=4, derived_from=("machine_type_model",)),
         Column("machine_model", "code", Text("Machine model (3 characters, e.g. Q7C).", "型號（3 碼，例如 Q7C）。"),
@@ -83,6 +88,12 @@ DISPATCHES = Table(
                                                   "5x9, 7x24x8 or 7x24x4.",
                                                   "匯出檔原寫的服務級別（對應前）。"),
                extra=True),
+        Column("made_sla", "boolean", Text("The export's own SLA flag (ServiceNow's made_sla): true when the ticket "
+                                           "system says the ticket met its service level; the service chapter "
+                                           "compares it with Aftercare's own computation.",
+                                           "匯出檔自帶的服務級別旗標（ServiceNow 的 made_sla）：工單系統判定達成時為"
+                                           "真；服務章將其與 Aftercare 自行計算的結果比較。"),
+               raw=("made sla", "sla met", "met sla"), extra=True, example="true / false"),
         Column("product_series", "code", Text("Product series of the machine type (x: low-end, p: high-end), from "
                                               "pipeline/clean/data/product_lines.csv.",
                                               "機型所屬系列（x：低階，p：高階）。"),
@@ -93,14 +104,8 @@ DISPATCHES = Table(
         Column("events", "integer", Text("Event-log exports: the events folded into this dispatch.",
                                          "事件日誌匯出：併入此派單的事件數。"),
                extra=True),
-        Column("updated_at", "datetime", Text("State logs: when the record's latest state was written (the column "
-                                              "options.state_log.updated names).",
-                                              "狀態日誌：記錄最新狀態的寫入時間（options.state_log.updated 所指欄位）。"),
-               raw=(), extra=True),
-        Column("updates", "integer", Text("State logs: the rows (successive states) folded into this record; the "
-                                          "latest state is kept and the first report time taken.",
-                                          "狀態日誌：併入此記錄的列數（先後狀態）；保留最新狀態，報修時間取最早。"),
-               extra=True, minimum=1),
+        *state_log_columns(Text("record", "記錄"), Text("the latest state is kept and the first report time taken",
+                                                     "保留最新狀態，報修時間取最早")),
         Column("reassignments", "integer", Text("Event-log exports: changes of the handling resource between "
                                                 "consecutive events.",
                                                 "事件日誌匯出：相鄰事件間處理人變更的次數。"),

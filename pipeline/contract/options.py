@@ -19,7 +19,9 @@ DEFAULT_RETURN_PREFIXES = ()
 OPTIONS = (
     Option("encoding", "The text encoding of a CSV export, when it is neither UTF-8 (with or without BOM) nor "
                        "UTF-16 nor detected as GB18030 / Big5.", "encoding: gb18030"),
-    Option("delimiter", "The field separator of a CSV export (default: sniffed among , tab ; |).",
+    Option("delimiter", "The field separator of a CSV export (default: sniffed among , tab ; |, and runs of "
+                        "spaces when none of those explains the file). `whitespace`: columns separated by runs of "
+                        "spaces or tabs, leading spaces ignored, no quoting (CDNOW's .txt).",
            'delimiter: ";"'),
     Option("sheet", "Which sheet of an .xlsx workbook to read: its name or its position from 0 (default: the "
                     "first).", "sheet: Orders"),
@@ -38,8 +40,10 @@ OPTIONS = (
     Option("return_prefixes", "Order-id prefixes that mark a return line, as well as a negative quantity or "
                               "amount (which always does).", "return_prefixes: [C]", default="none",
            tables=("sales",)),
-    Option("service_levels", "How this export writes its service levels, mapped onto 5x9, 7x24x8 and 7x24x4.",
-           'service_levels: {"Value 2": 7x24x4, "Value 3": 7x24x8}', tables=("dispatches",)),
+    Option("service_levels", "How this export writes its service levels, mapped onto 5x9, 7x24x8 and 7x24x4; a "
+                             "mapping to another name declares a new level (give it sla_targets). A level neither "
+                             "recognised nor mapped is kept as written.",
+           'service_levels: {"Value 2": 7x24x4, "Value 3": 7x24x8}', tables=("dispatches", "contracts")),
     Option("event_log", "The file is an event log (one row per ticket event), folded into one dispatch per "
                         "ticket: case, activity and timestamp columns, optionally resource, and the activities "
                         "that mean reported, arrived and closed.",
@@ -56,10 +60,47 @@ OPTIONS = (
                             "is rejected as conflicting_duplicate unless its dates make it the later one, "
                             "superseded).", "repeated_keys: reject", default="states",
            tables=("dispatches", "sales", "contracts")),
+    Option("exact_copies", "Sales lines without a line number that are identical in every column: `drop` them as "
+                           "duplicates of the first, or `keep` each, where the export writes one line per "
+                           "purchase and two equal purchases are two (CDNOW's master file).", "exact_copies: keep",
+           default="drop"),
+    Option("missing_customer", "A ticket whose customer cell is empty: `reject` it (missing_customer) or `keep` it "
+                               "with no customer, as an IT service desk's ticket without a caller is still work "
+                               "done; the service chapter counts it, the customer-level sections leave it out. A "
+                               "file with no customer column at all is always read so.", "missing_customer: keep",
+           default="reject", tables=("dispatches",)),
     Option("max_loss", "The share of a file's rows that may be rejected before the run ends with a warning naming "
                        "the file and its top reasons (chapter 1 shows it too).", "max_loss: 0.10", default="0.05"),
     Option("max_file_gib", "Files above this size are refused rather than read whole into memory.",
            "max_file_gib: 4", default="1"),
+    Option("tiers", "How this export writes its customer tiers, mapped onto VIP, large and SMB; a mapping to another "
+                    "name declares a new tier. A tier neither recognised nor mapped is kept as written.",
+           "tiers: {Corporate: large, Consumer: SMB, Home Office: SMB}", tables=("customers",)),
+    Option("sla_targets", "Response and resolution targets per service level, each in its own clock: `wall` (hours "
+                          "around the clock after the report) or `business` (business hours, see business_hours: "
+                          "`hours` of business time after the call is received, or `days`: the end of the n-th "
+                          "business day after). Any level name; a declared level replaces the built-in targets of "
+                          "the same name. A level with no target is left out of the SLA rates and named.",
+           'sla_targets: {"1 - Critical": {response: {clock: wall, hours: 1}, resolution: {clock: wall, hours: 4}}, '
+           '"3 - Moderate": {resolution: {clock: business, days: 3}}}',
+           default="5x9: response by the end of the next business day; 7x24x8 / 7x24x4: response within 8 / 4 hours",
+           tables=("dispatches",)),
+    Option("business_hours", "The business clock of the `business` SLA targets: opening and closing hour (Mon–Fri) "
+                             "and the holidays (dates) it skips.",
+           "business_hours: {start: 8, end: 17, holidays: [2016-03-25, 2016-03-28]}",
+           default="start 9, end 18, no holidays", tables=("dispatches",)),
+    Option("time_zone", "The IANA time zone (Europe/Brussels, Asia/Shanghai, UTC) that timestamps written with an "
+                        "offset (ISO 8601: 2010-03-31T16:59:42+01:00, or Z) are converted to; mixed offsets (summer "
+                        "time) are each converted. Timestamps without an offset are taken as written. The processed "
+                        "tables hold the naive local time.", "time_zone: Europe/Brussels",
+           default="the wall time as written, its offset dropped"),
+    Option("header", "false: the file has no header row (CSV or .xlsx). Its columns are then named by position, "
+                     "counted from 1 (\"1\", \"2\", …), and mapped under columns: by those names, e.g. "
+                     "columns: {customer_id: \"1\", order_date: \"3\"}; every row is data.",
+           'header: false', default="true"),
+    Option("zip_member", "Which file inside a .zip to read, when it holds more than one data file (__MACOSX/ "
+                         "copies and dot-files are never counted). Its path inside the .zip, or its file name.",
+           'zip_member: "VolvoIT-Challenge/VINST-new.csv"'),
 )
 
 KNOWN_OPTIONS = frozenset(o.name for o in OPTIONS)

@@ -67,8 +67,8 @@ MANIFEST = Document(
         Field("files[].rows_kept", "rows in the processed table"),
         Field("files[].rows_rejected", "rows in rejects.parquet"),
         Field("files[].duplicates", "exact copies dropped"),
-        Field("files[].states_folded", "state logs only: earlier states of a record folded into its latest (rows read = "
-                                       "kept + rejected + duplicates + states folded)"),
+        Field("files[].states_folded", "state logs only: earlier states of a record folded into its latest "
+                                       "(rows read = kept + rejected + duplicates + states folded)"),
         Field("files[].rejected_by_reason", "reason code → rows"),
         Field("files[].events_read", "event-log exports only: the events folded into the rows"),
         Field("tables", "table → rows written"),

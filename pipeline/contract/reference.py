@@ -57,7 +57,10 @@ def _constraints(c: Column) -> str:
         parts.append("non-empty")
     if c.unique:
         parts.append("unique")
-    if c.values is not None:
+    if c.values is not None and c.values_open:
+        parts.append("built-in values " + ", ".join(f"`{v}`" for v in c.values)
+                     + "; any other value as written or as sources.yml maps it")
+    elif c.values is not None:
         parts.append("one of " + ", ".join(f"`{v}`" for v in c.values))
     if c.length is not None:
         parts.append(f"{c.length} characters")
@@ -157,7 +160,8 @@ def _commands() -> list[str]:
 def _sources() -> list[str]:
     lines = ["## Raw input", "",
              "Raw files are only read, never changed. A file is CSV (UTF-8 with or without BOM, UTF-16, GB18030/GBK, "
-             "Big5; `.csv`, `.tsv`, `.txt`, optionally compressed as `.xz`, `.gz`, `.bz2` or a one-file `.zip`), "
+             "Big5; `.csv`, `.tsv`, `.txt`, optionally compressed as `.xz`, `.gz`, `.bz2` or a `.zip` holding one "
+             "data file: macOS `__MACOSX/` copies are ignored and `options.zip_member` picks one of several), "
              "Excel (`.xlsx`) or Parquet. Each file is one of the tables below. Which table, and which of its columns "
              "is which canonical column, comes from `sources.yml` in the raw folder (or `--sources FILE`) when it "
              "lists the file, otherwise from the file name and the built-in header aliases. A file whose table "
@@ -182,12 +186,16 @@ def contract_markdown() -> str:
              "pipeline/contract/; edit those, not this page. -->", "", "# The Aftercare contract", "",
              "What a user, a script and a test may rely on: the commands, the raw exports they read, the processed "
              "tables and JSON files they write, and the report's tables. Every raw row is kept, rejected with a "
-             "reason, or counted as a duplicate: per file, rows read = kept + rejected + duplicates.", ""]
+             "reason, counted as a duplicate, or folded into its record as an earlier state (state logs): per file, "
+             "rows read = kept + rejected + duplicates + states folded.", ""]
     lines += _commands() + _sources()
     lines += ["## The tables", "",
               f"Service levels are written `{'`, `'.join(SERVICE_LEVELS)}` in the processed tables, "
-              f"customer tiers `{'`, `'.join(TIERS)}`. A customer known only by name gets a stable `customer_id` "
-              "derived from its resolved name.", ""]
+              f"customer tiers `{'`, `'.join(TIERS)}` (other spellings of these are read as them). A level or "
+              "tier outside these is kept as the export writes it (trimmed), never dropped; sources.yml maps it "
+              "(`options: {service_levels: {\"Value 2\": 7x24x4}}`, `options: {tiers: {Corporate: large}}`) or, "
+              "mapping it to a new name, declares that name. Chapter 1 of the report counts them. A customer "
+              "known only by name gets a stable `customer_id` derived from its resolved name.", ""]
     for table in INPUT_TABLES.values():
         lines += input_table_section(table)
     lines += ["## What cleaning writes beside the tables (`data/processed/`)", ""]

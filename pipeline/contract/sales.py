@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from pipeline.contract.model import Column, Table, Text
-from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns
+from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns, state_log_columns
 
 SALES = Table(
     name="sales",
     description=Text("Sales: one row per order line.", "銷售：每個訂單行一列。"),
     file_keywords=("sales", "order", "invoice", "retail", "銷售", "销售", "訂單", "订单"),
-    required=(("order_id",), ("order_date",), ("customer_name", "customer_id"), ("amount", "quantity")),
+    # order_id is not required: without it an order is a customer's purchases on one day (CDNOW)
+    required=(("order_date",), ("customer_name", "customer_id"), ("amount", "quantity")),
     # without line numbers an invoice's lines share its id: then only exact copies are duplicates
     keys=("order_id", "line_no"),
     sort=("order_date", "order_id", "line_no"),
     columns=(
-        Column("order_id", "id", Text("Order (invoice) number.", "訂單（發票）號。"),
+        Column("order_id", "id", Text("Order (invoice) number. An export without one: an order is a customer's "
+                                      "purchases on one day, its id customer/date (00001/1997-01-01), and the "
+                                      "manifest says so (order_from_customer_day).",
+                                      "訂單（發票）號。匯出檔若無此欄：一位客戶一天內的購買視為一張訂單，訂單號為"
+                                      "客戶/日期（00001/1997-01-01），清單檔會註明（order_from_customer_day）。"),
                raw=("order", "order no", "order number", "invoice", "invoice no", "invoiceno", "訂單號", "訂單編號",
                     "發票號"), nullable=False, example="SO-2009-0142"),
         Column("line_no", "text", Text("Line number within the order.", "訂單內的行號。"),
@@ -49,14 +54,7 @@ SALES = Table(
         Column("channel", "text", Text("Sales channel.", "銷售渠道。"),
                raw=("sales channel", "渠道", "通路")),
         Column("is_return", "boolean", Text("Whether the line is a return.", "是否為退貨。"), nullable=False),
-        Column("updated_at", "datetime", Text("State logs: when the line's latest state was written (the column "
-                                              "options.state_log.updated names).",
-                                              "狀態日誌：訂單行最新狀態的寫入時間（options.state_log.updated 所指欄位）。"),
-               raw=(), extra=True),
-        Column("updates", "integer", Text("State logs: the rows (successive states) folded into this line; the "
-                                          "latest state is kept.",
-                                          "狀態日誌：併入此訂單行的列數（先後狀態）；保留最新狀態。"),
-               extra=True, minimum=1),
+        *state_log_columns(Text("line", "訂單行"), Text("the latest state is kept", "保留最新狀態")),
         *source_columns(),
     ),
 )

@@ -32,3 +32,23 @@ def test_unknown_language_is_refused():
     from pipeline.errors import PipelineError
     with pytest.raises(PipelineError):
         i18n.check_language("fr")
+
+
+def test_every_file_warning_the_clean_writes_has_a_message_with_its_fields():
+    # chapter 1 shows each file warning through warning.<code>; a code without a message would stop it
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "pipeline"
+    codes = set()
+    for path in [*root.glob("clean/*.py"), *root.glob("ingest/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'"code": "([a-z_]+)"', text))
+        constants = dict(re.findall(r'^([A-Z_]+) = "([a-z_]+)"$', text, flags=re.M))
+        codes |= {constants[name] for name in re.findall(r'"code": ([A-Z_]+)', text) if name in constants}
+    assert {"truncated", "formula_without_value", "state_log_detected", "large_loss", "order_from_customer_day",
+            "no_customer_column"} <= codes
+    for code in codes:
+        for lang in ("en", "zh-Hant", "zh-Hans"):
+            text = i18n.t(f"warning.{code}", lang, file="f.csv", rows=1, cells=1, examples="A1", records=2,
+                          share="9.0%", rejected=3, reasons="bad_date 3", column="customer_id")
+            assert "f.csv" in text and "{" not in text

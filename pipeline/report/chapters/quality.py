@@ -151,3 +151,25 @@ def show_customers(ch: Chapter, merges: pd.DataFrame) -> None:
     rk.paragraph(t("quality.merges_text", n=len(merges)))
     rk.table(translated_headers(merges[["name", "canonical_name", "score"]], t), "merges",
              t("quality.merges_caption"), ch.source_note)
+
+
+@computes("quality.vocabulary")
+def vocabulary_section(ch: Chapter) -> pd.DataFrame:
+    """Per table and column, the service levels and tiers outside the built-in vocabulary, with their rows."""
+    return coverage.outside_vocabulary(ch.data)
+
+
+@shows("quality.vocabulary")
+def show_vocabulary(ch: Chapter, outside: pd.DataFrame) -> None:
+    t = ch.t
+    rk.section(t("quality.vocabulary_section"))
+
+    def example(column: str, fallback: str) -> str:
+        values = outside.loc[outside["column"] == column, "value"]
+        return str(values.iloc[0]) if len(values) else fallback
+    rk.paragraph(t("quality.vocabulary_text", rows=ch.num(int(outside["rows"].sum())),
+                   level_example=example("service_level", "Value 2"), tier_example=example("tier", "Corporate")))
+    shown = outside.assign(table=outside["table"].map(lambda name: t(f"table.{name}")),
+                           column=outside["column"].map(lambda c: t(f"col.{c}")), rows=outside["rows"].map(ch.num))
+    rk.table(translated_headers(shown, t), "vocabulary", t("quality.vocabulary_caption"), ch.source_note,
+             max_rows=40)
