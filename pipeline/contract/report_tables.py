@@ -78,7 +78,9 @@ REPORT_TABLES = (
                  Field("ratio", "odds ratio (renewal) or hazard ratio (repurchase) per unit"),
                  Field("ci_low", "95% interval"), Field("ci_high", "95% interval"), Field("p_value", "Wald test"),
                  Field("model", "logit or cox"))),
-    Document("cross_sell_pairs.csv", "Products bought by the same customers.", (
+    Document("cross_sell_pairs.csv", "Products bought by the same customers (at least 5): the 10,000 pairs of "
+             "highest lift, all of them when fewer; `cross_sell_pairs_orders.csv` the same for products in one "
+             "order.", (
                  Field("product_a", "a product"), Field("product_b", "another"),
                  Field("customers", "customers who bought both"), Field("support", "customers / all customers"),
                  Field("confidence", "P(b | a)"), Field("lift", "confidence / P(b)"))),
