@@ -28,7 +28,7 @@ def purchases(sales: pd.DataFrame, product_col: str = "product_id") -> pd.DataFr
 # The most (basket, product, product) triples one slice of the co-occurrence product may hold.
 PAIRS_PER_SLICE = 20_000_000
 # The most (customer, owned product, rule) rows one slice of the next-product suggestions may hold.
-CANDIDATES_PER_SLICE = 5_000_000
+CANDIDATES_PER_SLICE = 2_000_000
 
 
 def _co_occurrence(basket: np.ndarray, product: np.ndarray, n_baskets: int, n_products: int, min_count: int = 1):

@@ -259,10 +259,13 @@ class PairsResult:
 
 @computes("lifecycle.extension")
 def extension_section(s: Scope) -> PairsResult:
+    # the suggestions first: their working memory is the section's largest, and is freed before the
+    # pair tables are built and held (UCI Online Retail: 1.39 GB at the peak before; 1.16 GB after,
+    # with slices of 2 million candidates)
+    suggestions = crosssell.next_product_suggestions(s.history, s.customers, "tier")
     pairs = crosssell.pair_table(s.history, "order", min_count=MIN_ORDERS)
     customer_pairs = crosssell.pair_table(s.history, "customer", min_count=MIN_ORDERS)[
         ["product_a", "product_b", "customers", "support", "confidence", "lift"]]
-    suggestions = crosssell.next_product_suggestions(s.history, s.customers, "tier")
     return PairsResult(pairs=pairs, customer_pairs=customer_pairs,
                        top_pairs=pairs[pairs["product_a"] < pairs["product_b"]].head(TOP_PAIRS),
                        suggestions=suggestions,
