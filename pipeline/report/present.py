@@ -53,14 +53,38 @@ def _end(fmt: Callable[[float], str], x) -> str:
     return fmt(x)
 
 
+def _missing(x) -> bool:
+    try:
+        return x is None or math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _interval(fmt: Callable[[float], str], a, b) -> str | None:
+    """``"low–high"``; an end the data do not reach (a Kaplan–Meier quantile's upper limit past the last
+    follow-up) makes it ``"≥ low"`` or ``"≤ high"``, and None when neither end is known."""
+    if _missing(a) and _missing(b):
+        return None
+    if _missing(b):
+        return f"≥ {_end(fmt, a)}"
+    if _missing(a):
+        return f"≤ {_end(fmt, b)}"
+    return f"{_end(fmt, a)}–{_end(fmt, b)}"
+
+
 def interval_texts(low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
-    """Each interval as ``"low–high"``, both ends in ``fmt``."""
-    return [f"{_end(fmt, a)}–{_end(fmt, b)}" for a, b in zip(low, high)]
+    """Each interval as ``"low–high"``, both ends in ``fmt`` (``"≥ low"`` when the upper end is not
+    known, ``"–"`` when neither is)."""
+    return [_interval(fmt, a, b) or "–" for a, b in zip(low, high)]
 
 
 def values_with_intervals(value: Iterable, low: Iterable, high: Iterable, fmt: Callable[[float], str]) -> list[str]:
-    """Each value with its interval, as ``"value (low–high)"``."""
-    return [f"{fmt(v)} ({_end(fmt, a)}–{_end(fmt, b)})" for v, a, b in zip(value, low, high)]
+    """Each value with its interval, as ``"value (low–high)"`` (the value alone when no end is known)."""
+    out = []
+    for v, a, b in zip(value, low, high):
+        interval = _interval(fmt, a, b)
+        out.append(fmt(v) if interval is None else f"{fmt(v)} ({interval})")
+    return out
 
 
 def in_tier_order(frame: pd.DataFrame, column: str = "tier") -> pd.DataFrame:

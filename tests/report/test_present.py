@@ -38,6 +38,15 @@ def test_intervals_are_written_low_dash_high_in_the_given_format():
     assert values_with_intervals([1.5], [1.0], [2.25], lambda x: f"{x:.1f}") == ["1.5 (1.0–2.2)"]
 
 
+def test_an_interval_end_the_data_do_not_reach_is_written_as_a_bound():
+    # the help-desk log's 90th-percentile repair time: its upper limit lies past the last follow-up
+    one = lambda x: "–" if x != x else f"{x:,.1f}"  # noqa: E731
+    nan = float("nan")
+    assert values_with_intervals([1027.3, 5.0, 7.0], [979.8, nan, nan], [nan, 6.0, nan], one) == [
+        "1,027.3 (≥ 979.8)", "5.0 (≤ 6.0)", "7.0"]
+    assert interval_texts([nan, 1.0], [nan, float("inf")], one) == ["–", "1.0–∞"]
+
+
 def test_tiers_come_vip_large_smb_then_any_other_in_their_order():
     frame = pd.DataFrame({"tier": ["SMB", "Gold", "VIP", "large", "Bronze"], "n": [1, 2, 3, 4, 5]})
     assert in_tier_order(frame)["tier"].tolist() == ["VIP", "large", "SMB", "Gold", "Bronze"]
