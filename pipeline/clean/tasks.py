@@ -48,6 +48,10 @@ def declared_columns(source) -> dict[str, str]:
         raise InputError(f"options.repeated_keys is {mode!r}; use states or reject", file=source.path)
     if options.get("exact_copies", "drop") not in ("drop", "keep"):
         raise InputError(f"options.exact_copies is {options['exact_copies']!r}; use drop or keep", file=source.path)
+    loss = options.get("max_loss", 0.05)
+    if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0 <= loss <= 1:
+        raise InputError(f"options.max_loss is {loss!r}; give a share of the file's rows from 0 to 1, e.g. 0.10",
+                         file=source.path)
     log = options.get("state_log")
     if log is None:
         return source.columns
