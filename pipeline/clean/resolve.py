@@ -84,7 +84,13 @@ def resolve_all(tables: dict[str, pd.DataFrame], overrides: dict[str, str]):
         seen_parts.append(p.loc[p["customer_id"].notna(), ["customer_id", "customer_name"]])
     # the customers table: the registry plus every customer seen only in transactions
     known = registry.drop_duplicates("customer_id")
-    attrs = tables["customers"].drop_duplicates("customer_id") if len(tables["customers"]) else None
+    attrs = None
+    if len(tables["customers"]):
+        # a registry row known by name only takes the id its name resolved to: de-duplicated on the
+        # empty id, every such row collapsed into one and their tiers, industries and regions were lost
+        c = tables["customers"]
+        ids = c["customer_id"].where(c["customer_id"].notna(), c["customer_name"].map(by_name["customer_id"]))
+        attrs = c.assign(customer_id=ids).dropna(subset=["customer_id"]).drop_duplicates("customer_id")
     seen = pd.concat(seen_parts, ignore_index=True).drop_duplicates("customer_id") if seen_parts else \
         pd.DataFrame(columns=["customer_id", "customer_name"])
     new = seen[~seen["customer_id"].isin(known["customer_id"])]

@@ -111,3 +111,16 @@ def test_abbreviation_score_does_not_depend_on_name_order_or_hash_seed():
                            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in range(6)}
     assert len(runs) == 1
+
+
+def test_a_customer_registry_without_ids_keeps_each_customers_tier_and_region(tmp_path):
+    from pipeline.clean import clean
+    from tests.conftest import write_csv
+
+    write_csv(tmp_path / "customers.csv", "客戶名稱,客戶等級,地區\n中國銀行杭州分行,VIP,杭州\n東方紅網吧,SMB,寧波\n")
+    write_csv(tmp_path / "sales.csv", "Order No,Line,Order Date,Customer,Qty,Unit Price\n"
+                                      "S1,1,2009-01-08,中國銀行杭州分行,2,10\nS2,1,2009-01-09,東方紅網吧,1,10\n")
+    customers = clean(tmp_path, run_date="2026-11-29").tables["customers"].set_index("customer_name")
+    assert len(customers) == 2
+    assert customers.loc["中國銀行杭州分行", ["tier", "region"]].tolist() == ["VIP", "杭州"]
+    assert customers.loc["東方紅網吧", ["tier", "region"]].tolist() == ["SMB", "寧波"]
