@@ -5,11 +5,11 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import write_csv
 
 from pipeline.clean import clean
 from pipeline.errors import InputError
 from pipeline.processed import load_processed, write_processed
+from tests.conftest import write_csv
 
 HEADER_HANT = "派單號,報修時間,到場時間,完成時間,客戶名稱,服務級別,機型,故障現象,故障原因,上門次數\n"
 ROWS = [
