@@ -294,11 +294,8 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
             read_business_hours(source.options.get("business_hours"))
         except InputError as error:
             raise InputError(error.detail, file=source.path) from None
-        keep = source.options.get("missing_customer", "reject")
-        if keep not in ("reject", "keep"):
-            raise InputError(f"options.missing_customer is {keep!r}; use reject or keep", file=source.path)
         out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"),
-                                     keep_missing_customer=keep == "keep")
+                                     keep_missing_customer=source.options.get("missing_customer") == "keep")
     elif source.table == "sales":
         prefixes = source.options.get("return_prefixes", DEFAULT_RETURN_PREFIXES)
         if isinstance(prefixes, str):

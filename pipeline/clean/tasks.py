@@ -36,32 +36,11 @@ def read_and_clean(job, *, run_date, taxonomy, raw: RawTable | None = None, arro
     return kept, rej, meta
 
 
-REPEATED_KEYS = ("states", "reject")
-
-
 def declared_columns(source) -> dict[str, str]:
     """The canonical → header map sources.yml declares for ``source``, with a state log's update-time
-    column (``options.state_log.updated``) as ``updated_at``."""
-    options = source.options
-    mode = options.get("repeated_keys", "states")
-    if mode not in REPEATED_KEYS:
-        raise InputError(f"options.repeated_keys is {mode!r}; use states or reject", file=source.path)
-    if options.get("exact_copies", "drop") not in ("drop", "keep"):
-        raise InputError(f"options.exact_copies is {options['exact_copies']!r}; use drop or keep", file=source.path)
-    loss = options.get("max_loss", 0.05)
-    if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0 <= loss <= 1:
-        raise InputError(f"options.max_loss is {loss!r}; give a share of the file's rows from 0 to 1, e.g. 0.10",
-                         file=source.path)
-    log = options.get("state_log")
-    if log is None:
-        return source.columns
-    if not isinstance(log, dict) or not log.get("updated"):
-        raise InputError("options.state_log needs the update-time column: state_log: {updated: <column>}",
-                         file=source.path)
-    if mode == "reject":
-        raise InputError("options.state_log and repeated_keys: reject contradict each other: a state log "
-                         "repeats its keys", file=source.path)
-    return {**source.columns, "updated_at": str(log["updated"])}
+    column (``options.state_log.updated``) as ``updated_at``. (The options were checked on loading.)"""
+    log = source.options.get("state_log")
+    return {**source.columns, "updated_at": str(log["updated"])} if log else source.columns
 
 
 # Files at least this large have the memory their reading freed returned before they are cleaned.

@@ -134,6 +134,7 @@ class Option:
     example: str
     default: str | None = None
     tables: tuple[str, ...] = ()            # empty: every table
+    choices: tuple[str, ...] = ()           # the values it may take, when they are a closed set
 
 
 @dataclass(frozen=True)

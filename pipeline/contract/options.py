@@ -59,16 +59,16 @@ OPTIONS = (
                             "record, see state_log) or `reject` (the key is unique in this export: a second version "
                             "is rejected as conflicting_duplicate unless its dates make it the later one, "
                             "superseded).", "repeated_keys: reject", default="states",
-           tables=("dispatches", "sales", "contracts")),
+           tables=("dispatches", "sales", "contracts"), choices=("states", "reject")),
     Option("exact_copies", "Sales lines without a line number that are identical in every column: `drop` them as "
                            "duplicates of the first, or `keep` each, where the export writes one line per "
                            "purchase and two equal purchases are two (CDNOW's master file).", "exact_copies: keep",
-           default="drop"),
+           default="drop", choices=("drop", "keep")),
     Option("missing_customer", "A ticket whose customer cell is empty: `reject` it (missing_customer) or `keep` it "
                                "with no customer, as an IT service desk's ticket without a caller is still work "
                                "done; the service chapter counts it, the customer-level sections leave it out. A "
                                "file with no customer column at all is always read so.", "missing_customer: keep",
-           default="reject", tables=("dispatches",)),
+           default="reject", tables=("dispatches",), choices=("reject", "keep")),
     Option("max_loss", "The share of a file's rows that may be rejected before the run ends with a warning naming "
                        "the file and its top reasons (chapter 1 shows it too).", "max_loss: 0.10", default="0.05"),
     Option("max_file_gib", "Files above this size are refused rather than read whole into memory.",
@@ -104,3 +104,4 @@ OPTIONS = (
 )
 
 KNOWN_OPTIONS = frozenset(o.name for o in OPTIONS)
+OPTION_CHOICES = {o.name: o.choices for o in OPTIONS if o.choices}

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.contract import ALIASES, TABLES
-from pipeline.contract.options import KNOWN_OPTIONS
+from pipeline.contract.options import KNOWN_OPTIONS, OPTION_CHOICES
 from pipeline.errors import InputError
 from pipeline.ingest.headers import table_from_filename
 from pipeline.ingest.read import RAW_SUFFIXES, data_suffix
@@ -104,6 +104,21 @@ def check_options(options: dict, i: int, path: Path) -> None:
         check_delimiter(options.get("delimiter"), path)
     except InputError as exc:
         raise InputError(f"entry {i}: {exc.detail}", file=path) from None
+    for name, choices in OPTION_CHOICES.items():       # the options that take one of a few words
+        if name in options and options[name] not in choices:
+            raise InputError(f"entry {i}: options.{name} is {options[name]!r}; use {' or '.join(choices)}", file=path)
+    loss = options.get("max_loss", 0.05)
+    if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0 <= loss <= 1:
+        raise InputError(f"entry {i}: options.max_loss is {loss!r}; give a share of the file's rows from 0 to 1, "
+                         f"e.g. 0.10", file=path)
+    log = options.get("state_log")
+    if log is not None:
+        if not isinstance(log, dict) or not log.get("updated"):
+            raise InputError(f"entry {i}: options.state_log needs the update-time column: state_log: "
+                             f"{{updated: <column>}}", file=path)
+        if options.get("repeated_keys") == "reject":
+            raise InputError(f"entry {i}: options.state_log and repeated_keys: reject contradict each other: a "
+                             f"state log repeats its keys", file=path)
 
 
 def discover(raw_dir: Path, sources_file: Path | None = None) -> list[Source]:

@@ -558,11 +558,13 @@ def test_identical_lines_are_kept_where_the_export_declares_them_separate_events
 @pytest.mark.parametrize(("option", "message"), [("repeated_keys: sometimes", "use states or reject"),
                                                  ("max_loss: ten", "from 0 to 1"),
                                                  ("exact_copies: maybe", "use drop or keep"),
-                                                 ("state_log: {}", "needs the update-time column")])
+                                                 ("missing_customer: drop", "use reject or keep"),
+                                                 ("state_log: {}", "needs the update-time column"),
+                                                 ("state_log: {updated: t}, repeated_keys: reject", "contradict")])
 def test_a_wrong_state_or_loss_option_is_one_clear_error(tmp_path, option, message):
     write_csv(tmp_path / "sales_a.csv", SALES_HEADER + "S1,1,2009-01-08,甲,2,10\n")
     (tmp_path / "sources.yml").write_text(f"sources:\n  - path: sales_a.csv\n    table: sales\n"
                                           f"    options: {{{option}}}\n", encoding="utf-8")
     with pytest.raises(InputError, match=message) as err:
         clean(tmp_path, run_date="2026-11-29")
-    assert err.value.file and err.value.file.endswith("sales_a.csv")
+    assert err.value.file and err.value.file.endswith("sources.yml") and "entry 1" in str(err.value)
