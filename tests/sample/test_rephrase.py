@@ -132,7 +132,7 @@ def test_each_code_covers_english_traditional_simplified_and_mixed(bank):
         langs = [lg for lg, _ in phrases]
         assert set(langs) == set(rp.LANGS), code
         assert all(langs.count(lg) >= 3 for lg in rp.LANGS), code
-        rendered = {lg: set().union(*(rp._expand(t, lg) for g, t in phrases if g == lg)) for lg in rp.LANGS}
+        rendered = {lg: set().union(*(rp.expand(t, lg) for g, t in phrases if g == lg)) for lg in rp.LANGS}
         assert all(not re.search(r"[\u4e00-\u9fff]", x) for x in rendered["en"]), code
         mixed = [x for lg in ("zh-Hant", "zh-Hans") for x in rendered[lg] if re.search(r"[A-Za-z]", x)]
         assert mixed, f"{code}: no mixed-script rendering"
