@@ -34,7 +34,7 @@ from pipeline.clean.parse import (
     split_type_model,
 )
 from pipeline.clean.reasons import RowReasons
-from pipeline.clean.taxonomy import Taxonomy, map_causes, map_parts, map_symptoms
+from pipeline.clean.taxonomy import Taxonomy, code_causes, code_symptoms, map_causes, map_parts
 from pipeline.clean.vocabulary import read_business_hours, read_levels, read_sla_targets, read_tiers
 from pipeline.contract import REJECT_COLUMNS
 from pipeline.contract.options import DEFAULT_NULL_TOKENS, DEFAULT_RETURN_PREFIXES
@@ -158,9 +158,9 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
         "service_level": level, "machine_type": machine["machine_type"], "machine_model": machine["machine_model"],
         "serial": present_categorical(frame, "serial"),
         "symptom_text": present_categorical(frame, "symptom_text"),
-        "symptom_code": on_distinct(frame, "symptom_text", lambda t: map_symptoms(t, taxonomy)),
+        **on_distinct(frame, "symptom_text", lambda t: code_symptoms(t, taxonomy)),
         "cause_text": present_categorical(frame, "cause_text"),
-        "cause_codes": on_distinct(frame, "cause_text", lambda t: map_causes(t, taxonomy)),
+        **on_distinct(frame, "cause_text", lambda t: code_causes(t, taxonomy)),
         "predicted_cause_code": on_distinct(frame, "predicted_cause_text", first_cause),
         "parts_sent": on_distinct(frame, "parts_sent", part_codes),
         "parts_used": on_distinct(frame, "parts_used", part_codes),

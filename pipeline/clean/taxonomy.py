@@ -7,7 +7,9 @@ of dispatches), so it is cheap on any number of rows and the same on every parti
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +21,48 @@ from pipeline.runtime.text import normalise_text
 
 UNMAPPED = "UNMAPPED"
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
+# methods a code was decided by (the ``*_method`` columns)
+RULE, SIMILARITY, NONE = "rule", "similarity", "none"
+
+_PUNCTUATION = re.compile(r"[^\w\s]+|_")
+_SPACES = re.compile(r"\s+")
+# where a cause cell names a second cause: "主板,內存皆損壞", "replaced MB and DIMM", "A，同時B"
+_SEGMENTS = re.compile(r"[,，、;；+/&。\n]|\band\b|\bplus\b|以及|同時|同时|另外|並且|并且|及|和|與|与")
+
+
+def _script_key(text: str) -> str:
+    from pipeline.runtime.text import to_mainland
+
+    return to_mainland(unicodedata.normalize("NFKC", normalise_text(text)).casefold())
 
 
 def match_key(text: str) -> str:
-    """Text as rules see it: invisible characters gone, NFKC, case-folded, Traditional script."""
-    from pipeline.runtime.text import to_traditional
+    """Text as rules and the similarity model see it: invisible characters gone, NFKC (full-width
+    forms to half-width), case-folded, either Chinese script and Taiwan or mainland vocabulary
+    brought to one form (OpenCC), punctuation made spaces, runs of spaces made one."""
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", _script_key(text))).strip()
 
-    return to_traditional(unicodedata.normalize("NFKC", normalise_text(text)).casefold())
+
+def _keyword_pattern(word: str) -> re.Pattern:
+    # a Latin keyword matches whole words only: "nic" must not match "technician", "mb" not "embedded";
+    # digits may touch it ("dimm1")
+    head = r"(?<![a-z])" if word[:1].isascii() and word[:1].isalpha() else ""
+    tail = r"(?![a-z])" if word[-1:].isascii() and word[-1:].isalpha() else ""
+    return re.compile(head + re.escape(word) + tail)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How one text was coded: its codes (one for a symptom; one or more for a cause cell, in the
+    order written; ``(UNMAPPED,)`` when nothing is confident), the confidence (1.0 for a rule; the
+    cosine similarity to the nearest labelled phrase, 0–1, otherwise; the lowest over a cell's
+    causes), the method (``rule``, ``similarity`` or ``none``) and, for an unmapped text, the code
+    the similarity model would suggest."""
+
+    codes: tuple[str, ...]
+    confidence: float
+    method: str
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,18 +71,118 @@ class Rule:
     any_of: tuple[str, ...]
     all_of: tuple[tuple[str, ...], ...]
     labels: tuple[tuple[str, str], ...]
+    phrases: tuple[str, ...] = ()
+    absorbs: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def _patterns(self):
+        return ([_keyword_pattern(w) for w in self.any_of],
+                [[_keyword_pattern(w) for w in group] for group in self.all_of])
 
     def spans(self, key: str) -> list[tuple[int, int]]:
         """Where the rule's keywords occur in ``key`` (start, end), or [] when it does not match."""
-        if self.all_of:
-            found = []
-            for group in self.all_of:
-                hits = [(key.find(w), key.find(w) + len(w)) for w in group if w in key]
-                if not hits:
-                    return []
-                found.append(min(hits))
-            return found
-        return [(key.find(w), key.find(w) + len(w)) for w in self.any_of if w in key]
+        any_of, all_of = self._patterns
+        found = [m.span() for p in any_of if (m := p.search(key))]
+        every = []
+        for group in all_of:
+            hits = [m.span() for p in group if (m := p.search(key))]
+            if not hits:
+                return found
+            every.append(min(hits))
+        return found + every
+
+    def examples(self) -> list[str]:
+        """The texts the similarity model learns this code from: labels, keywords and phrases."""
+        texts = [text for _, text in self.labels] + list(self.any_of) + [" ".join(g[0] for g in self.all_of)]
+        texts += list(self.phrases)
+        return [match_key(t) for t in texts if t]
+
+
+class SimilarityModel:
+    """Character n-gram TF-IDF over the taxonomy's labelled examples, compared by cosine.
+
+    Character n-grams (1–3 for Chinese characters, 2–4 within Latin words) suit both scripts:
+    Chinese needs no word segmentation, and an English typo ("memroy") still shares most of its
+    n-grams with the word. A code's score is its best example's cosine similarity (0–1)."""
+
+    def __init__(self, examples: list[tuple[str, str]]):
+        import numpy as np
+        from scipy import sparse
+
+        self.codes = sorted({code for code, _ in examples})
+        self._code_index = {c: i for i, c in enumerate(self.codes)}
+        self._vocabulary: dict[str, int] = {}
+        grams = [self._grams(text, grow=True) for _, text in examples]
+        df = np.zeros(len(self._vocabulary))
+        for g in grams:
+            df[list(set(g))] += 1
+        self._idf = np.log((1 + len(grams)) / (1 + df)) + 1
+        self._examples = self._matrix(grams, sparse)
+        self._example_code = np.array([self._code_index[c] for c, _ in examples])
+
+    def _grams(self, key: str, grow: bool = False, unseen: list | None = None) -> list[int]:
+        out = []
+        for word in key.split(" "):
+            if word.isascii():
+                w = f" {word} "
+                sizes = (2, 3, 4)
+            else:
+                w = word
+                sizes = (1, 2, 3)
+            for n in sizes:
+                for i in range(len(w) - n + 1):
+                    g = w[i:i + n]
+                    j = self._vocabulary.get(g)
+                    if j is None and grow:
+                        j = self._vocabulary[g] = len(self._vocabulary)
+                    if j is not None:
+                        out.append(j)
+                    elif unseen is not None:
+                        unseen.append(g)
+        return out
+
+    def _matrix(self, grams: list[list[int]], sparse, unseen: list[list[str]] | None = None):
+        import numpy as np
+
+        rows = np.repeat(np.arange(len(grams)), [len(g) for g in grams])
+        cols = np.fromiter((j for g in grams for j in g), dtype=np.int64, count=len(rows))
+        m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(grams), len(self._vocabulary)))
+        m.sum_duplicates()
+        m = m.multiply(self._idf).tocsr()
+        squares = m.multiply(m).sum(axis=1).A.ravel()
+        if unseen is not None:
+            # n-grams no example has still belong to the text: counted at the highest weight, they
+            # lower its similarity to everything ("天知道" shares one character with the
+            # examples, and must not look like them)
+            top = self._idf.max() if len(self._idf) else 1.0
+            squares = squares + np.array([sum(c * c for c in Counter(u).values()) for u in unseen]) * top ** 2
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1
+        return sparse.diags(1 / norms) @ m
+
+    def scores(self, keys: list[str]):
+        """A (texts × codes) array: each code's best cosine similarity to each text."""
+        import numpy as np
+        from scipy import sparse
+
+        unseen: list[list[str]] = [[] for _ in keys]
+        grams = [self._grams(k, unseen=u) for k, u in zip(keys, unseen)]
+        sims = (self._matrix(grams, sparse, unseen) @ self._examples.T).toarray()
+        out = np.zeros((len(keys), len(self.codes)))
+        for c in range(len(self.codes)):
+            cols = self._example_code == c
+            if cols.any():
+                out[:, c] = sims[:, cols].max(axis=1)
+        return out
+
+    def nearest(self, key: str) -> tuple[str | None, float, float]:
+        """(best code, its similarity, the margin over the next code)."""
+        s = self.scores([key])[0]
+        if not len(s):
+            return None, 0.0, 0.0
+        order = s.argsort()[::-1]
+        second = s[order[1]] if len(order) > 1 else 0.0
+        return self.codes[order[0]], float(s[order[0]]), float(s[order[0]] - second)
 
 
 @dataclass(frozen=True)
@@ -54,6 +191,9 @@ class Taxonomy:
     causes: tuple[Rule, ...]
     parts: tuple[tuple[str, tuple[str, ...]], ...]
     cause_parts: dict
+    threshold: float = 0.5
+    margin: float = 0.06
+    filler: tuple[str, ...] = ()
 
     def label(self, kind: str, code: str, lang: str) -> str:
         """The display name of a code in ``lang`` (the code itself when the taxonomy has none)."""
@@ -67,19 +207,39 @@ class Taxonomy:
                 return labels.get(lang) or labels.get("en") or code
         return code
 
-    def symptom_code(self, text: str) -> str | None:
-        if not text or not text.strip():
+    @functools.cached_property
+    def _models(self) -> dict:
+        return {kind: SimilarityModel([(r.code, t) for r in getattr(self, kind) for t in r.examples()])
+                for kind in ("symptoms", "causes")}
+
+    def _content(self, key: str) -> str:
+        """``key`` without the words that name no code ("replaced", "已更換", "正常"): a segment
+        of only such words is no cause, and they must not pull a text towards a code."""
+        for word in self.filler:
+            key = _keyword_pattern(word).sub(" ", key)
+        return _SPACES.sub(" ", key).strip()
+
+    def _similar(self, kind: str, key: str) -> Coding:
+        key = self._content(key)
+        if not key:
+            return Coding((UNMAPPED,), 0.0, NONE)
+        code, score, margin = self._models[kind].nearest(key)
+        if code is not None and score >= self.threshold and margin >= self.margin:
+            return Coding((code,), round(score, 4), SIMILARITY)
+        return Coding((UNMAPPED,), round(score, 4), NONE, code)
+
+    def code_symptom(self, text) -> Coding | None:
+        """The symptom a text reports: the first rule that matches, else the nearest labelled
+        phrase when it is similar enough; None for an empty text."""
+        if text is None or not str(text).strip():
             return None
-        key = match_key(text)
+        key = match_key(str(text))
         for rule in self.symptoms:
             if rule.spans(key):
-                return rule.code
-        return UNMAPPED
+                return Coding((rule.code,), 1.0, RULE)
+        return self._similar("symptoms", key)
 
-    def cause_codes(self, text: str) -> list[str]:
-        if not text or not text.strip():
-            return []
-        key = match_key(text)
+    def _rule_causes(self, key: str) -> list[str]:
         hits = []
         for rule in self.causes:
             for start, end in rule.spans(key):
@@ -91,8 +251,55 @@ class Taxonomy:
             if any(s <= start and end <= e for s, e, _ in chosen):
                 continue
             chosen.append((start, end, code))
-        codes = list(dict.fromkeys(code for _, _, code in sorted(chosen)))
-        return codes or [UNMAPPED]
+        return list(dict.fromkeys(code for _, _, code in sorted(chosen)))
+
+    def _absorbed(self, codes: list[str]) -> list[str]:
+        """``codes`` less those another code of the same phrase absorbs: the disk named in "pulled the
+        wrong disk by mistake" is not a disk fault, the DIMM in "reseated the DIMM" not a memory
+        fault; a code that absorbs everything ("no fault found") stands alone."""
+        absorbed = {a for rule in self.causes if rule.code in codes for a in rule.absorbs}
+        if "*" in absorbed:
+            return [r.code for r in self.causes if r.code in codes and "*" in r.absorbs][:1]
+        return [c for c in codes if c not in absorbed] or codes
+
+    def code_causes(self, text) -> Coding | None:
+        """The causes a cell names, in the order written: each part of the cell (split where a
+        second cause begins, "主板,內存皆損壞") by the rules, else by similarity; a part that
+        codes to nothing confident adds nothing. None for an empty text."""
+        if text is None or not str(text).strip():
+            return None
+        codes: list[str] = []
+        confidence, method, suggestion = 1.0, RULE, None
+        for segment in _SEGMENTS.split(_script_key(str(text))):
+            key = match_key(segment)
+            if not self._content(key):
+                continue
+            # absorption within one part of the cell: "硬碟損壞，同時更換背板" still names both
+            found = self._absorbed(self._rule_causes(key))
+            if not found:
+                similar = self._similar("causes", key)
+                if similar.method == NONE:
+                    suggestion = suggestion or similar.suggestion
+                    continue
+                found = list(similar.codes)
+                confidence, method = min(confidence, similar.confidence), SIMILARITY
+            codes += [c for c in found if c not in codes]
+        alone = [r.code for r in self.causes if r.code in codes and "*" in r.absorbs]
+        if alone:      # "no fault found, disk normal": the disk was checked, not at fault
+            return Coding(tuple(alone[:1]), confidence, method)
+        if not codes:
+            whole = self._similar("causes", match_key(str(text)))
+            return whole if whole.method != NONE else Coding((UNMAPPED,), whole.confidence, NONE,
+                                                             whole.suggestion or suggestion)
+        return Coding(tuple(codes), confidence, method)
+
+    def symptom_code(self, text: str) -> str | None:
+        coded = self.code_symptom(text)
+        return None if coded is None else coded.codes[0]
+
+    def cause_codes(self, text: str) -> list[str]:
+        coded = self.code_causes(text)
+        return [] if coded is None else list(coded.codes)
 
     def part_code(self, text: str) -> str:
         key = match_key(text)
@@ -106,12 +313,14 @@ class Taxonomy:
 
 
 def _rule(entry: dict, where: str) -> Rule:
-    if "code" not in entry or not ("keywords" in entry or "all" in entry):
-        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords' or 'all'")
+    if "code" not in entry or not ("keywords" in entry or "all" in entry or "phrases" in entry):
+        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords', 'all' or 'phrases'")
     norm = lambda words: tuple(match_key(str(w)) for w in words)  # noqa: E731
     labels = tuple((lang, str(entry[lang])) for lang in ("en", "zh-Hant", "zh-Hans") if lang in entry)
-    return Rule(code=str(entry["code"]), any_of=norm(entry.get("keywords", [])),
-                all_of=tuple(norm(g) for g in entry.get("all", [])), labels=labels)
+    return Rule(code=str(entry["code"]), any_of=tuple(w for w in norm(entry.get("keywords", [])) if w),
+                all_of=tuple(norm(g) for g in entry.get("all", [])), labels=labels,
+                phrases=tuple(str(p) for p in entry.get("phrases", []) or []),
+                absorbs=tuple(str(a) for a in entry.get("absorbs", []) or []))
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,13 +328,38 @@ def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
     path = Path(path)
     with open(path, encoding="utf-8") as fh:
         doc = strict_yaml.safe_load(fh) or {}
+    similarity = doc.get("similarity") or {}
     return Taxonomy(
         symptoms=tuple(_rule(e, f"{path.name} symptoms") for e in doc.get("symptoms", [])),
         causes=tuple(_rule(e, f"{path.name} causes") for e in doc.get("causes", [])),
         parts=tuple((str(code), tuple(match_key(str(w)) for w in words))
                     for code, words in (doc.get("parts") or {}).items()),
         cause_parts={str(k): [str(p) for p in (v or [])] for k, v in (doc.get("cause_parts") or {}).items()},
+        threshold=float(similarity.get("threshold", 0.5)), margin=float(similarity.get("margin", 0.06)),
+        # longest first, so that "已更換" goes before "更換" would leave a stray "已"
+        filler=tuple(sorted({match_key(str(w)) for w in similarity.get("filler", [])} - {""}, key=len, reverse=True)),
     )
+
+
+def _coded_frame(codings: list, prefix: str, codes_column: str, as_list: bool) -> pd.DataFrame:
+    empty = [] if as_list else None
+    return pd.DataFrame({
+        codes_column: [empty if c is None else (list(c.codes) if as_list else c.codes[0]) for c in codings],
+        f"{prefix}_confidence": pd.array([None if c is None else c.confidence for c in codings], dtype="Float64"),
+        f"{prefix}_method": [None if c is None else c.method for c in codings],
+    })
+
+
+def code_symptoms(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Per text: ``symptom_code``, ``symptom_confidence`` (0–1) and ``symptom_method`` (None for an
+    empty text). Call it on distinct texts: the similarity model runs once per text."""
+    return _coded_frame([taxonomy.code_symptom(t) for t in texts], "symptom", "symptom_code", as_list=False)
+
+
+def code_causes(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Per cause cell: ``cause_codes`` (a list, [] for an empty cell), ``cause_confidence`` (the
+    lowest over the cell's causes) and ``cause_method``."""
+    return _coded_frame([taxonomy.code_causes(t) for t in texts], "cause", "cause_codes", as_list=True)
 
 
 def map_symptoms(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:

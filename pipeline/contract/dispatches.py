@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.contract.model import Column, Table, Text
 from pipeline.contract.shared import CUSTOMER_NAME, RAW_CUSTOMER_NAME, source_columns, state_log_columns
-from pipeline.contract.vocabulary import SERVICE_LEVELS
+from pipeline.contract.vocabulary import CODING_METHODS, SERVICE_LEVELS
 
 DISPATCHES = Table(
     name="dispatches",
@@ -58,11 +58,29 @@ DISPATCHES = Table(
                raw=("symptom", "fault", "problem", "故障現象", "現象", "故障描述"), example="4個HDD黃燈常亮"),
         Column("symptom_code", "code", Text("Symptom code from the taxonomy.", "依分類表的故障現象代碼。"),
                derived_from=("symptom_text",)),
+        Column("symptom_confidence", "number",
+               Text("How sure the symptom code is, 0–1: 1 for a taxonomy rule, else the cosine similarity of the "
+                    "text to the nearest labelled phrase (character n-grams); below the taxonomy's threshold the "
+                    "code is UNMAPPED.",
+                    "故障現象代碼的把握度（0–1）：分類表規則為 1，否則為與最近標註詞句的餘弦相似度；低於門檻即為 "
+                    "UNMAPPED。"),
+               derived_from=("symptom_text",), minimum=0),
+        Column("symptom_method", "code", Text("What decided the symptom code: rule, similarity or none (UNMAPPED).",
+                                              "決定故障現象代碼的方法：rule、similarity 或 none（UNMAPPED）。"),
+               derived_from=("symptom_text",), values=CODING_METHODS),
         Column("cause_text", "text", Text("Fault cause as written.", "原始故障原因描述。"),
                raw=("cause", "root cause", "fault cause", "故障原因", "原因"), example="主板,內存皆損壞"),
         Column("cause_codes", "list", Text("Cause codes (a cell may name two causes).",
                                            "故障原因代碼（一格可有兩個原因）。"),
                nullable=False, derived_from=("cause_text",)),
+        Column("cause_confidence", "number",
+               Text("How sure the cause codes are, 0–1: the lowest over the cell's causes (1 for a rule).",
+                    "故障原因代碼的把握度（0–1）：一格各原因中最低者（規則為 1）。"),
+               derived_from=("cause_text",), minimum=0),
+        Column("cause_method", "code", Text("What decided the cause codes: rule, similarity (for at least one of "
+                                            "them) or none (UNMAPPED).",
+                                            "決定故障原因代碼的方法：rule、similarity（至少一個原因）或 none。"),
+               derived_from=("cause_text",), values=CODING_METHODS),
         Column("predicted_cause_code", "code", Text("Cause predicted by technical support (CAG) before the visit.",
                                                     "技術支援（CAG）到場前預測的原因代碼。"),
                derived_from=("predicted_cause_text",)),

@@ -8,6 +8,9 @@ TABLES = ("dispatches", "sales", "customers", "contracts")
 # 24x7 with an 8-hour or a 4-hour response), as the processed tables write them.
 SERVICE_LEVELS = ("5x9", "7x24x8", "7x24x4")
 TIERS = ("VIP", "large", "SMB")
+# What decided a free-text code (pipeline/clean/taxonomy.py): a taxonomy rule, the similarity
+# model, or nothing confident enough (the code is UNMAPPED).
+CODING_METHODS = ("rule", "similarity", "none")
 
 # Why a raw row is rejected: reason code -> what it means (the rejects' ``reason`` names the column).
 REJECT_REASONS = {

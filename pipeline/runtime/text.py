@@ -45,3 +45,10 @@ def to_simplified(text: str) -> str:
 def to_traditional(text: str) -> str:
     """Simplified → Traditional Chinese (OpenCC ``s2t``)."""
     return _converter("s2t").convert(text)
+
+
+def to_mainland(text: str) -> str:
+    """Either script, Taiwan or mainland vocabulary, as mainland Simplified (記憶體 and 内存 both
+    become 内存): Traditional characters first (``s2t``) so that both scripts reach ``tw2sp``'s
+    phrase table the same way, then ``tw2sp``. A comparison key, never shown."""
+    return _converter("tw2sp").convert(_converter("s2t").convert(text))

@@ -39,3 +39,48 @@ def test_parts_and_labels():
     assert T.label("symptoms", "NO_DISPLAY", "en") == "No display at power-on"
     assert T.label("symptoms", "NO_DISPLAY", "zh-Hans") == "开机无显示"
     assert T.cause_parts["MOTHERBOARD"] == ["MB"]
+
+
+def test_each_coded_text_has_a_confidence_and_the_method_that_decided_it():
+    rule = T.code_symptom("開機無顯")
+    assert (rule.codes, rule.confidence, rule.method) == (("NO_DISPLAY",), 1.0, "rule")
+    typo = T.code_causes("memroy bad")         # no rule has the misspelling: similarity decides
+    assert typo.codes == ("MEMORY",) and typo.method == "similarity" and T.threshold <= typo.confidence < 1
+    unsure = T.code_symptom("客戶說機器怪怪的")            # nothing near: UNMAPPED, with what it is nearest to
+    assert unsure.codes == (UNMAPPED,) and unsure.method == "none" and unsure.confidence < T.threshold
+
+
+def test_text_is_compared_across_scripts_widths_and_vocabularies():
+    # Taiwan vocabulary (記憶體, 主機板) and full-width Latin letters reach the same codes
+    assert T.cause_codes("記憶體故障") == T.cause_codes("内存故障") == ["MEMORY"]
+    assert T.cause_codes("主機板損壞") == ["MOTHERBOARD"]
+    assert T.symptom_code("ＨＤＤ黃燈亮") == "HDD_AMBER"
+
+
+def test_a_latin_keyword_matches_whole_words_only():
+    # "nic" is inside "technician", "mb" inside "embedded": neither names a cause there
+    assert T.cause_codes("technician replaced the memory") == ["MEMORY"]
+    assert T.cause_codes("bad MB") == ["MOTHERBOARD"]
+
+
+def test_a_keyword_alone_does_not_outvote_the_symptom():
+    # the keyword "power" once made this a power failure (issue 17)
+    assert T.symptom_code("no display at power-on") == "NO_DISPLAY"
+    assert T.symptom_code("nothing on screen after power on") == "NO_DISPLAY"
+
+
+def test_new_codes_of_the_field_have_labels_and_parts():
+    for code in ("VIDEO", "RAID_BATTERY", "OS_DRIVER", "HBA", "CABLE", "NO_FAULT_FOUND"):
+        assert T.label("causes", code, "en") != code and T.label("causes", code, "zh-Hant") != code
+        assert code in T.cause_parts
+    assert T.cause_codes("BBU電池耗盡") == ["RAID_BATTERY"]
+    assert T.cause_codes("reseated the DIMM") == ["LOOSE_SLOT"]          # the DIMM was not at fault
+    assert T.cause_codes("未發現故障，硬盤正常") == ["NO_FAULT_FOUND"]
+
+
+def test_the_thesis_table_is_coded_as_the_thesis_means_it():
+    from pipeline.sample.thesis import THESIS_ROWS
+
+    for _, symptom, _, _, cause, symptom_code, cause_codes in THESIS_ROWS:
+        assert T.symptom_code(symptom) == symptom_code, symptom
+        assert T.cause_codes(cause) == cause_codes, cause
