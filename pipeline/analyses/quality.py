@@ -26,17 +26,28 @@ def reject_reasons(rejects: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["rows", "table", "reason_code"], ascending=[False, True, True]).reset_index(drop=True)
 
 
-def unmapped_texts(dispatches: pd.DataFrame, top: int = 20) -> pd.DataFrame:
-    """Symptom and cause texts no taxonomy rule mapped, by frequency: the rules to add next."""
+def unmapped_texts(dispatches: pd.DataFrame, top: int = 20, taxonomy=None) -> pd.DataFrame:
+    """Symptom and cause texts not confidently coded (``UNMAPPED``), by frequency: the phrases to
+    add next. ``suggested`` is the code the similarity model found nearest and ``similarity`` how
+    near (0–1, below the taxonomy's threshold, or the code would have been taken)."""
     symptoms = dispatches.loc[dispatches["symptom_code"] == UNMAPPED, "symptom_text"]
     causes = dispatches.loc[dispatches["cause_codes"].map(lambda c: UNMAPPED in list(c)), "cause_text"]
     parts = [pd.DataFrame({"kind": kind, "text": texts}) for kind, texts in (("symptom", symptoms), ("cause", causes))]
     both = pd.concat(parts, ignore_index=True)
     if both.empty:
-        return pd.DataFrame(columns=["kind", "text", "dispatches"])
+        return pd.DataFrame(columns=["kind", "text", "dispatches", "suggested", "similarity"])
     out = both.groupby(["kind", "text"]).size().rename("dispatches").reset_index()
-    return out.sort_values(["dispatches", "kind", "text"], ascending=[False, True, True]).head(top).reset_index(
+    out = out.sort_values(["dispatches", "kind", "text"], ascending=[False, True, True]).head(top).reset_index(
         drop=True)
+    if taxonomy is None:
+        from pipeline.clean.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    coded = [taxonomy.code_symptom(x) if k == "symptom" else taxonomy.code_causes(x)
+             for k, x in zip(out["kind"], out["text"])]
+    out["suggested"] = [c.suggestion if c is not None else None for c in coded]
+    out["similarity"] = [c.confidence if c is not None else None for c in coded]
+    return out
 
 
 def customer_merges(customer_names: pd.DataFrame) -> pd.DataFrame:

@@ -40,7 +40,9 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     Columns: ``symptom_code``, the ``by`` columns (e.g. ``machine_type``), ``cause_code``,
     ``dispatches`` (dispatches of the symptom naming the cause, = n_c), ``probability``, ``ci_low``,
     ``ci_high``, ``symptom_dispatches`` (dispatches of the symptom with a known cause),
-    ``mentions`` (N). A symptom (or symptom × group) with fewer than ``min_dispatches`` such
+    ``mentions`` (N). Only confidently coded dispatches count: one whose symptom or any of whose
+    causes is ``UNMAPPED`` is left out, and ``attrs["left_out"]`` says how many dispatches with a
+    cause were. A symptom (or symptom × group) with fewer than ``min_dispatches`` such
     dispatches is left out. ``keep_unseen=False`` drops rows with n_c = 0. ``UNMAPPED`` and missing
     symptoms are left out unless ``include_unmapped``. Rows ordered by key, then probability.
     """
@@ -52,6 +54,17 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     sym = d["symptom_code"]
     keep = (sym.notna() & (include_unmapped | (sym != UNMAPPED))).to_numpy()
     rows, codes, items = long_codes(d, "cause_codes")
+    if not include_unmapped:
+        # a dispatch with a cause text not confidently coded is left out whole: counting only its
+        # other causes, or UNMAPPED as a cause, would bias the shares of the causes that were coded
+        unsure = np.zeros(len(d), dtype=bool)
+        unsure[rows[np.isin(codes, np.flatnonzero(np.asarray(items, dtype=object) == UNMAPPED))]] = True
+        keep = keep & ~unsure
+        with_cause = np.zeros(len(d), dtype=bool)
+        with_cause[rows] = True
+        left_out = int((with_cause & ~keep).sum())
+    else:
+        left_out = 0
     # counted on integer codes: group × cause cells by bincount, not by grouping a million strings
     rank = np.argsort(np.argsort(items, kind="stable"), kind="stable")
     all_causes, codes = np.sort(items, kind="stable"), rank[codes]      # causes in sorted order
@@ -64,14 +77,14 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     group, labels = group_codes(d, keys)
     G = len(labels)
     if K == 0 or G == 0 or len(rows) == 0:
-        return pd.DataFrame(columns=cols)
+        return _with_left_out(pd.DataFrame(columns=cols), left_out)
     cells = np.bincount(group[rows] * K + codes, minlength=G * K).reshape(G, K)
     mentions = cells.sum(axis=1)
     distinct_rows = rows[np.r_[True, rows[1:] != rows[:-1]]]          # rows ascend: no sort needed
     symptom_dispatches = np.bincount(group[distinct_rows], minlength=G)
     kept = np.flatnonzero((symptom_dispatches > 0) & (symptom_dispatches >= min_dispatches))
     if len(kept) == 0:
-        return pd.DataFrame(columns=cols)
+        return _with_left_out(pd.DataFrame(columns=cols), left_out)
     out = labels.iloc[np.repeat(kept, K)].reset_index(drop=True)
     out["cause_code"] = np.tile(all_causes, len(kept))
     out["dispatches"] = cells[kept].ravel().astype("int64")
@@ -86,7 +99,12 @@ def cause_given_symptom(dispatches: pd.DataFrame, *, prior: float = 0.5, min_dis
     if not keep_unseen:
         out = out[out["dispatches"] > 0]
     out = out.sort_values([*keys, "probability", "cause_code"], ascending=[True] * len(keys) + [False, True])
-    return out[cols].reset_index(drop=True)
+    return _with_left_out(out[cols].reset_index(drop=True), left_out)
+
+
+def _with_left_out(table: pd.DataFrame, left_out: int) -> pd.DataFrame:
+    table.attrs["left_out"] = left_out
+    return table
 
 
 def diagnosis_checklist(cause_table: pd.DataFrame, *, include_unseen: bool = False) -> pd.DataFrame:

@@ -131,7 +131,14 @@ def show_mapping(ch: Chapter, r: MappingResult) -> None:
         rk.paragraph(t("quality.all_mapped", **values))
         return
     rk.paragraph(t("quality.mapping_text", **values))
-    shown = r.unmapped.assign(kind=r.unmapped["kind"].map(lambda k: t(f"kind.{k}")))
+    from pipeline.clean.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    shown = r.unmapped.assign(
+        kind=r.unmapped["kind"].map(lambda k: t(f"kind.{k}")),
+        suggested=[taxonomy.label(f"{k}s", c, ch.lang) if isinstance(c, str) else "–"
+                   for k, c in zip(r.unmapped["kind"], r.unmapped["suggested"])],
+        similarity=r.unmapped["similarity"].map(lambda v: ch.num(v, 2) if pd.notna(v) else "–"))
     rk.table(translated_headers(shown, t), "unmapped", t("quality.unmapped_caption"), ch.source_note)
 
 

@@ -226,6 +226,8 @@ def show_diagnosis(ch: Chapter, s: Scope, r: DiagnosisResult) -> None:
     rk.save_table(r.causes, "cause_given_symptom")
     rk.save_table(r.causes_by_type, "cause_given_symptom_by_type")
     rk.paragraph(t("service.diagnosis_text"))
+    if r.causes.attrs.get("left_out"):
+        rk.paragraph(t("service.diagnosis_left_out", n=ch.num(r.causes.attrs["left_out"])))
     causes = r.causes
     fig = charts.stacked_shares(causes[causes["symptom_code"].isin(r.charted)], row="symptom_code",
                                 column="cause_code", value="probability", xlabel=t("service.share_axis"),
