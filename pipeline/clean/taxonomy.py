@@ -23,6 +23,8 @@ UNMAPPED = "UNMAPPED"
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
 # methods a code was decided by (the ``*_method`` columns)
 RULE, SIMILARITY, NONE = "rule", "similarity", "none"
+# the share of a text's Latin content words the taxonomy must know before similarity may code it
+KNOWN_WORDS = 0.5
 
 _PUNCTUATION = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
@@ -119,6 +121,24 @@ class SimilarityModel:
         self._idf = np.log((1 + len(grams)) / (1 + df)) + 1
         self._examples = self._matrix(grams, sparse)
         self._example_code = np.array([self._code_index[c] for c, _ in examples])
+        self._words = sorted({w for _, text in examples for w in _content_words(text)})
+
+    def known_share(self, key: str) -> float:
+        """The share of the text's Latin content words that the examples have, allowing a typo
+        (``rapidfuzz`` ratio ≥ 75: "memroy" is "memory"); 1 for a text without Latin words.
+
+        Character n-grams of English are shared by unrelated words ("missing" in "bolt missing from
+        cylinder head" is close to "disk missing"), so a text from outside the field could be near
+        a code through one word; a text most of whose words the taxonomy does not know is not
+        coded by similarity."""
+        from rapidfuzz import fuzz, process
+
+        words = _content_words(key)
+        if not words:
+            return 1.0
+        known = sum(w in self._words or process.extractOne(w, self._words, scorer=fuzz.ratio, score_cutoff=75)
+                    is not None for w in words)
+        return known / len(words)
 
     def _grams(self, key: str, grow: bool = False, unseen: list | None = None) -> list[int]:
         out = []
@@ -185,6 +205,16 @@ class SimilarityModel:
         return self.codes[order[0]], float(s[order[0]]), float(s[order[0]] - second)
 
 
+# English words that say nothing about a fault: not counted when asking whether the taxonomy knows a text's words
+_FUNCTION_WORDS = frozenset(
+    "the a an of on in at to from for by with and or is was are were be been after before during when while "
+    "it its this that all any some not no yes has have had our their his her per via into out up".split())
+
+
+def _content_words(key: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z]{3,}", key) if w not in _FUNCTION_WORDS]
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     symptoms: tuple[Rule, ...]
@@ -223,8 +253,10 @@ class Taxonomy:
         key = self._content(key)
         if not key:
             return Coding((UNMAPPED,), 0.0, NONE)
-        code, score, margin = self._models[kind].nearest(key)
-        if code is not None and score >= self.threshold and margin >= self.margin:
+        model = self._models[kind]
+        code, score, margin = model.nearest(key)
+        if (code is not None and score >= self.threshold and margin >= self.margin
+                and model.known_share(key) >= KNOWN_WORDS):
             return Coding((code,), round(score, 4), SIMILARITY)
         return Coding((UNMAPPED,), round(score, 4), NONE, code)
 

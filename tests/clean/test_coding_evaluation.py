@@ -25,9 +25,9 @@ def test_the_split_is_the_committed_one():
 
 def test_heldout_coverage_and_precision_hold(heldout):
     s = summary(heldout).set_index("field")
-    # measured 2026-12-02: symptoms 160/178 covered, 156 right; causes 264/281 covered, 248 right
-    assert s.loc["symptom", "coverage"] >= 0.89 and s.loc["symptom", "precision"] >= 0.97
-    assert s.loc["cause", "coverage"] >= 0.93 and s.loc["cause", "precision"] >= 0.93
+    # measured 2026-12-02: symptoms 155/178 covered, 152 right; causes 264/281 covered, 249 right
+    assert s.loc["symptom", "coverage"] >= 0.87 and s.loc["symptom", "precision"] >= 0.98
+    assert s.loc["cause", "coverage"] >= 0.93 and s.loc["cause", "precision"] >= 0.94
 
 
 def test_the_thesis_rows_and_two_cause_cells_are_coded_exactly(heldout):
@@ -40,4 +40,4 @@ def test_the_thesis_rows_and_two_cause_cells_are_coded_exactly(heldout):
 def test_no_symptom_is_confidently_coded_as_one_with_other_causes(heldout):
     # every symptom error counts: in the sample's planted model no two symptoms share a cause distribution
     errors = confusions(heldout)
-    assert errors.loc[errors["field"] == "symptom", "texts"].sum() <= 4
+    assert errors.loc[errors["field"] == "symptom", "texts"].sum() <= 3
