@@ -122,6 +122,8 @@ class SimilarityModel:
         self._examples = self._matrix(grams, sparse)
         self._example_code = np.array([self._code_index[c] for c, _ in examples])
         self._words = sorted({w for _, text in examples for w in _content_words(text)})
+        self._word_set = frozenset(self._words)
+        self._known: dict[str, bool] = {}
 
     def known_share(self, key: str) -> float:
         """The share of the text's Latin content words that the examples have, allowing a typo
@@ -136,9 +138,12 @@ class SimilarityModel:
         words = _content_words(key)
         if not words:
             return 1.0
-        known = sum(w in self._words or process.extractOne(w, self._words, scorer=fuzz.ratio, score_cutoff=75)
-                    is not None for w in words)
-        return known / len(words)
+        for w in words:
+            # remembered per word: an export repeats its vocabulary across thousands of distinct texts
+            if w not in self._known:
+                self._known[w] = w in self._word_set or process.extractOne(
+                    w, self._words, scorer=fuzz.ratio, score_cutoff=75) is not None
+        return sum(self._known[w] for w in words) / len(words)
 
     def _grams(self, key: str, grow: bool = False, unseen: list | None = None) -> list[int]:
         out = []
@@ -392,13 +397,6 @@ def code_causes(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
     """Per cause cell: ``cause_codes`` (a list, [] for an empty cell), ``cause_confidence`` (the
     lowest over the cell's causes) and ``cause_method``."""
     return _coded_frame([taxonomy.code_causes(t) for t in texts], "cause", "cause_codes", as_list=True)
-
-
-def map_symptoms(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:
-    """Symptom code per dispatch (``UNMAPPED`` when no rule matches, None when empty)."""
-    from pipeline.clean.parse import map_unique
-
-    return map_unique(texts, taxonomy.symptom_code)
 
 
 def map_causes(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:
