@@ -75,13 +75,14 @@ def code_digests() -> dict[str, str]:
     return {m: sha256_file(module_path(m)) for m in cleaning_modules()}
 
 
-def cache_key(source: Source, file_sha: str, *, run_date, taxonomy_path) -> str:
-    """What a file's cleaned part depends on: its bytes, its settings, the program and the rules."""
+def cache_key(source: Source, file_sha: str, *, run_date, taxonomy_files) -> str:
+    """What a file's cleaned part depends on: its bytes, its settings, the program and the rules
+    (``taxonomy_files``: the taxonomy file, then the local one merged over it, if any)."""
     import hashlib
 
     parts = {"sha256": file_sha, "version": __version__, "name": source.name, "table": source.table,
              "columns": source.columns, "options": source.options, "run_date": str(run_date),
-             "taxonomy": _file_digest(Path(taxonomy_path)), "product_lines": _file_digest(PRODUCT_LINES_FILE),
+             "taxonomy": [_file_digest(Path(p)) for p in taxonomy_files], "product_lines": _file_digest(PRODUCT_LINES_FILE),
              "code": code_digests()}
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return f"{file_sha[:16]}-{hashlib.sha256(blob).hexdigest()[:16]}"

@@ -97,7 +97,7 @@ class ReadAhead:
         self._pending.clear()
 
 
-def read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path, ahead: ReadAhead | None = None):
+def read_and_clean_here(job, *, run_date, taxonomy, taxonomy_files, ahead: ReadAhead | None = None):
     """The pandas engine's task: :func:`read_and_clean`, in a fresh process for a large file that
     only the slow readers can read. ``ahead``: large files are read one ahead on a thread."""
     source, _sha = job
@@ -113,11 +113,11 @@ def read_and_clean_here(job, *, run_date, taxonomy, taxonomy_path, ahead: ReadAh
         except (TypeError, ValueError):
             pass                 # settings that do not travel as JSON: cleaned here, as a small file is
         else:
-            return read_and_clean_isolated(job, run_date=run_date, taxonomy_path=taxonomy_path)
+            return read_and_clean_isolated(job, run_date=run_date, taxonomy_files=taxonomy_files)
     return read_and_clean(job, run_date=run_date, taxonomy=taxonomy)
 
 
-def read_and_clean_isolated(job, *, run_date, taxonomy_path):
+def read_and_clean_isolated(job, *, run_date, taxonomy_files):
     """:func:`read_and_clean` in a child interpreter. The task goes as JSON, the result comes back
     as a cache entry (Parquet + JSON) in a private temporary folder: no pickles. A plain subprocess,
     not multiprocessing: spawning would re-run an analyst's unguarded script, forking would copy the
@@ -130,7 +130,7 @@ def read_and_clean_isolated(job, *, run_date, taxonomy_path):
     task = {"source": {"path": str(source.path), "name": source.name, "table": source.table,
                        "columns": source.columns, "options": source.options},
             "sha256": file_sha, "run_date": str(pd.Timestamp(run_date).date()),
-            "taxonomy": str(taxonomy_path) if taxonomy_path else None}
+            "taxonomy": [str(p) for p in taxonomy_files]}
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
                                                        if p)}
@@ -162,7 +162,7 @@ def run_isolated_task(folder: str) -> None:
     src = task["source"]
     source = Source(path=Path(src["path"]), name=src["name"], table=src["table"], columns=src["columns"],
                     options=src["options"])
-    taxonomy = load_taxonomy(task["taxonomy"]) if task["taxonomy"] else load_taxonomy()
+    taxonomy = load_taxonomy(*task["taxonomy"])
     try:
         # the parent sends a file here only when the Arrow reader has declined it
         entry = read_and_clean((source, task["sha256"]), run_date=pd.Timestamp(task["run_date"]),

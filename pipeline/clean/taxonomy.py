@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 from pipeline.runtime import strict_yaml
 from pipeline.runtime.text import normalise_text
 
 UNMAPPED = "UNMAPPED"
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
 # methods a code was decided by (the ``*_method`` columns)
-RULE, SIMILARITY, NONE = "rule", "similarity", "none"
+RULE, SIMILARITY, NONE, SOURCE = "rule", "similarity", "none", "source"
 # the share of a text's Latin content words the taxonomy must know before similarity may code it
 KNOWN_WORDS = 0.5
 
@@ -75,6 +75,8 @@ class Rule:
     labels: tuple[tuple[str, str], ...]
     phrases: tuple[str, ...] = ()
     absorbs: tuple[str, ...] = ()
+    # whole texts (as match keys) this code is given outright: an analyst's accepted suggestions
+    texts: tuple[str, ...] = ()
 
     @functools.cached_property
     def _patterns(self):
@@ -96,6 +98,8 @@ class Rule:
     def examples(self) -> list[str]:
         """The texts the similarity model learns this code from: labels, keywords and phrases."""
         texts = [text for _, text in self.labels] + list(self.any_of) + [" ".join(g[0] for g in self.all_of)]
+        # not ``texts``: an accepted cell ("after check, 主板不良") would pull every text that shares
+        # its wording ("after check, …") towards its code, and shift every n-gram's weight
         texts += list(self.phrases)
         return [match_key(t) for t in texts if t]
 
@@ -229,13 +233,16 @@ class Taxonomy:
     threshold: float = 0.5
     margin: float = 0.06
     filler: tuple[str, ...] = ()
+    # the files merged into this taxonomy, built-in first, and what each local file changed
+    files: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
 
     def label(self, kind: str, code: str, lang: str) -> str:
         """The display name of a code in ``lang`` (the code itself when the taxonomy has none)."""
         from pipeline.runtime.text import to_simplified
 
         for rule in getattr(self, kind):
-            if rule.code == code:
+            if rule.code == code and rule.labels:      # a local file's added keywords carry no labels
                 labels = dict(rule.labels)
                 if lang == "zh-Hans" and "zh-Hant" in labels:
                     return to_simplified(labels["zh-Hant"])
@@ -246,6 +253,18 @@ class Taxonomy:
     def _models(self) -> dict:
         return {kind: SimilarityModel([(r.code, t) for r in getattr(self, kind) for t in r.examples()])
                 for kind in ("symptoms", "causes")}
+
+    @functools.cached_property
+    def _exact(self) -> dict:
+        """Whole texts given a code outright (``texts``), by kind: match key → codes."""
+        out: dict[str, dict[str, list[str]]] = {"symptoms": {}, "causes": {}}
+        for kind in out:
+            for rule in getattr(self, kind):
+                for text in rule.texts:
+                    codes = out[kind].setdefault(text, [])
+                    if rule.code not in codes:
+                        codes.append(rule.code)
+        return out
 
     def _content(self, key: str) -> str:
         """``key`` without the words that name no code ("replaced", "已更換", "正常"): a segment
@@ -271,6 +290,9 @@ class Taxonomy:
         if text is None or not str(text).strip():
             return None
         key = match_key(str(text))
+        exact = self._exact["symptoms"].get(key)
+        if exact:
+            return Coding((exact[0],), 1.0, RULE)
         for rule in self.symptoms:
             if rule.spans(key):
                 return Coding((rule.code,), 1.0, RULE)
@@ -305,6 +327,9 @@ class Taxonomy:
         codes to nothing confident adds nothing. None for an empty text."""
         if text is None or not str(text).strip():
             return None
+        exact = self._exact["causes"].get(match_key(str(text)))
+        if exact:
+            return Coding(tuple(exact), 1.0, RULE)
         codes: list[str] = []
         confidence, method, suggestion = 1.0, RULE, None
         for segment in _SEGMENTS.split(_script_key(str(text))):
@@ -350,31 +375,60 @@ class Taxonomy:
 
 
 def _rule(entry: dict, where: str) -> Rule:
-    if "code" not in entry or not ("keywords" in entry or "all" in entry or "phrases" in entry):
-        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords', 'all' or 'phrases'")
+    if "code" not in entry or not any(k in entry for k in ("keywords", "all", "phrases", "texts")):
+        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords', 'all', 'phrases' or 'texts'")
     norm = lambda words: tuple(match_key(str(w)) for w in words)  # noqa: E731
     labels = tuple((lang, str(entry[lang])) for lang in ("en", "zh-Hant", "zh-Hans") if lang in entry)
     return Rule(code=str(entry["code"]), any_of=tuple(w for w in norm(entry.get("keywords", [])) if w),
                 all_of=tuple(norm(g) for g in entry.get("all", [])), labels=labels,
                 phrases=tuple(str(p) for p in entry.get("phrases", []) or []),
-                absorbs=tuple(str(a) for a in entry.get("absorbs", []) or []))
+                absorbs=tuple(str(a) for a in entry.get("absorbs", []) or []),
+                texts=tuple(t for t in norm(entry.get("texts", []) or []) if t))
+
+
+def read_document(path: str | Path) -> dict:
+    """A taxonomy file's YAML (duplicate keys refused, as everywhere)."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        try:
+            doc = strict_yaml.safe_load(fh) or {}
+        except strict_yaml.DuplicateKeyError as exc:
+            raise InputError(str(exc), file=path, row=exc.line) from None
+        except Exception as exc:  # noqa: BLE001 - any YAML error, one line naming the file
+            raise InputError(f"is not valid YAML: {exc}", file=path) from None
+    if not isinstance(doc, dict):
+        raise InputError("must be a mapping with 'symptoms', 'causes', 'parts', 'cause_parts', 'similarity'",
+                         file=path)
+    return doc
 
 
 @functools.lru_cache(maxsize=8)
-def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
+def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY, local: str | Path | None = None) -> Taxonomy:
+    """The taxonomy in ``path`` (the built-in one by default), with a deployment's own file
+    ``local`` merged over it (:func:`pipeline.clean.taxonomy_local.merge_documents`)."""
+    from pipeline.clean.taxonomy_local import merge_documents
+
     path = Path(path)
-    with open(path, encoding="utf-8") as fh:
-        doc = strict_yaml.safe_load(fh) or {}
+    doc, changes, files = read_document(path), [], [str(path)]
+    if local is not None:
+        doc, changes = merge_documents(doc, read_document(local), Path(local).name)
+        files.append(str(local))
+    return taxonomy_from_document(doc, path.name, files=tuple(files), changes=tuple(changes))
+
+
+def taxonomy_from_document(doc: dict, name: str, files: tuple[str, ...] = (), changes: tuple[str, ...] = ()
+                           ) -> Taxonomy:
     similarity = doc.get("similarity") or {}
     return Taxonomy(
-        symptoms=tuple(_rule(e, f"{path.name} symptoms") for e in doc.get("symptoms", [])),
-        causes=tuple(_rule(e, f"{path.name} causes") for e in doc.get("causes", [])),
+        symptoms=tuple(_rule(e, f"{name} symptoms") for e in doc.get("symptoms", [])),
+        causes=tuple(_rule(e, f"{name} causes") for e in doc.get("causes", [])),
         parts=tuple((str(code), tuple(match_key(str(w)) for w in words))
                     for code, words in (doc.get("parts") or {}).items()),
         cause_parts={str(k): [str(p) for p in (v or [])] for k, v in (doc.get("cause_parts") or {}).items()},
         threshold=float(similarity.get("threshold", 0.5)), margin=float(similarity.get("margin", 0.06)),
         # longest first, so that "已更換" goes before "更換" would leave a stray "已"
         filler=tuple(sorted({match_key(str(w)) for w in similarity.get("filler", [])} - {""}, key=len, reverse=True)),
+        files=files, changes=changes,
     )
 
 
@@ -397,6 +451,20 @@ def code_causes(texts: pd.Series, taxonomy: Taxonomy) -> pd.DataFrame:
     """Per cause cell: ``cause_codes`` (a list, [] for an empty cell), ``cause_confidence`` (the
     lowest over the cell's causes) and ``cause_method``."""
     return _coded_frame([taxonomy.code_causes(t) for t in texts], "cause", "cause_codes", as_list=True)
+
+
+def given_codes(texts: pd.Series, kind: str) -> pd.DataFrame:
+    """Texts that already are codes (sources.yml's ``coded_columns``: ServiceNow's ``u_symptom``,
+    BPIC's product codes), taken as written: method ``source``, confidence 1. A cause cell may
+    list several codes, separated as a part list is (``,``, ``;``, ``/`` …)."""
+    from pipeline.clean.parse import split_list
+
+    if kind == "symptoms":
+        codings = [None if t is None or not str(t).strip() else Coding((str(t).strip(),), 1.0, SOURCE) for t in texts]
+        return _coded_frame(codings, "symptom", "symptom_code", as_list=False)
+    lists = split_list(pd.Series(texts, dtype=object))
+    codings = [Coding(tuple(dict.fromkeys(items)), 1.0, SOURCE) if len(items) else None for items in lists]
+    return _coded_frame(codings, "cause", "cause_codes", as_list=True)
 
 
 def map_causes(texts: pd.Series, taxonomy: Taxonomy) -> pd.Series:

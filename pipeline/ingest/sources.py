@@ -17,7 +17,7 @@ from pipeline.ingest.headers import table_from_filename
 from pipeline.ingest.read import RAW_SUFFIXES, data_suffix
 from pipeline.runtime import strict_yaml
 
-CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json"}
+CONFIG_FILES = {"sources.yml", "sources.yaml", "customer_aliases.yml", "truth.json", "taxonomy.yml", "taxonomy.yaml"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Source:
 
 
 # sources.yml's top-level keys besides the list of sources
-SETTINGS = ("organisation",)
+SETTINGS = ("organisation", "taxonomy")
 
 
 def _read_config(path: Path) -> dict:
@@ -51,13 +51,30 @@ def _read_config(path: Path) -> dict:
 
 def load_settings(raw_dir: Path, sources_file: Path | None = None) -> dict:
     """The settings of the raw folder's sources.yml (or ``sources_file``): ``organisation``, the name the
-    report's title page and running text give the service organisation. Empty without a sources.yml."""
+    report's title page and running text give the service organisation, and ``taxonomy``, the
+    deployment's own taxonomy file. Empty without a sources.yml."""
     path = sources_file or next((Path(raw_dir) / n for n in ("sources.yml", "sources.yaml")
                                  if (Path(raw_dir) / n).exists()), None)
     if path is None:
         return {}
     doc = _read_config(Path(path))
     return {k: str(doc[k]) for k in SETTINGS if isinstance(doc, dict) and doc.get(k)}
+
+
+def local_taxonomy_file(raw_dir: Path, sources_file: Path | None = None) -> Path | None:
+    """The deployment's own taxonomy file, merged over the built-in one: the file sources.yml names
+    under ``taxonomy:`` (relative to sources.yml), else ``taxonomy.yml`` beside the raw exports;
+    None when there is neither. A named file that does not exist is an error, not a silent default."""
+    raw_dir = Path(raw_dir)
+    path = sources_file or next((raw_dir / n for n in ("sources.yml", "sources.yaml") if (raw_dir / n).exists()),
+                                None)
+    named = load_settings(raw_dir, sources_file).get("taxonomy")
+    if named:
+        local = Path(named) if Path(named).is_absolute() else Path(path).parent / named
+        if not local.is_file():
+            raise InputError(f"taxonomy: {named!r} names no file (looked for {local})", file=path)
+        return local
+    return next((raw_dir / n for n in ("taxonomy.yml", "taxonomy.yaml") if (raw_dir / n).is_file()), None)
 
 
 def load_sources_config(path: Path) -> list[dict]:
@@ -107,6 +124,10 @@ def check_options(options: dict, i: int, path: Path) -> None:
     for name, choices in OPTION_CHOICES.items():       # the options that take one of a few words
         if name in options and options[name] not in choices:
             raise InputError(f"entry {i}: options.{name} is {options[name]!r}; use {' or '.join(choices)}", file=path)
+    coded = options.get("coded_columns")
+    if coded is not None and (not isinstance(coded, list) or set(map(str, coded)) - {"symptom_text", "cause_text"}):
+        raise InputError(f"entry {i}: options.coded_columns is {coded!r}; give a list of symptom_text, cause_text",
+                         file=path)
     loss = options.get("max_loss", 0.05)
     if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0 <= loss <= 1:
         raise InputError(f"entry {i}: options.max_loss is {loss!r}; give a share of the file's rows from 0 to 1, "

@@ -14,7 +14,7 @@ PACKAGE = Path(cache.__file__).resolve().parents[1]
 
 
 def _key(source: Source) -> str:
-    return cache.cache_key(source, "0" * 64, run_date="2026-11-29", taxonomy_path=PACKAGE / "clean" / "taxonomy.yml")
+    return cache.cache_key(source, "0" * 64, run_date="2026-11-29", taxonomy_files=[PACKAGE / "clean" / "taxonomy.yml"])
 
 
 def test_every_ingest_and_clean_module_is_covered():
