@@ -1,4 +1,4 @@
-"""``python -m pipeline``: sample-data, clean, report, reviews, docs.
+"""``python -m pipeline``: sample-data, clean, report, reviews, taxonomy suggest, docs.
 
 Errors the user can act on print one line naming the file, row and column where that applies;
 a traceback appears only with ``--debug``.
@@ -75,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     _period_args(p)
     p.add_argument("--frequent", type=float, default=3, metavar="N",
                    help="dispatches per quarter from which a customer is reviewed every quarter (default 3)")
+    p = sub.add_parser("taxonomy", parents=[common], help="the symptom and cause taxonomy: suggestions to accept")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    s = actions.add_parser("suggest", parents=[common],
+                           help="write the unmapped and weakly coded texts, each under its nearest code, as a "
+                                "local taxonomy file to review")
+    s.add_argument("--processed", default="data/processed", help="folder of the processed tables")
+    s.add_argument("--out", default=None, help="file to write (default: PROCESSED/taxonomy_suggestions.yml)")
+    s.add_argument("--low-confidence", type=float, default=0.5, metavar="X",
+                   help="also suggest similarity-coded texts below this confidence (0-1, default 0.5)")
+    s.add_argument("--min-dispatches", type=int, default=1, metavar="N",
+                   help="only texts of at least N dispatches (default 1)")
     p = sub.add_parser("docs", parents=[common], help="write docs/contract.md and docs/api.md from the code")
     p.add_argument("--out", default="docs", help="folder to write into")
     return parser
@@ -93,6 +104,17 @@ def _run(args) -> int:
 
         for path in write_docs(Path(args.out)):
             print(f"wrote {path}")
+        return 0
+    if args.command == "taxonomy":
+        from pipeline.analyses.taxonomy_suggest import write_suggestions
+
+        target, found = write_suggestions(args.processed, args.out, low_confidence=args.low_confidence,
+                                          min_dispatches=args.min_dispatches)
+        from pipeline.analyses.taxonomy_suggest import NEAR
+
+        near = int((found["suggested"].notna() & ((found["method"] != "none") | (found["confidence"] >= NEAR))).sum())
+        print(f"{len(found)} texts to review ({near} with a suggested code, {int(found['dispatches'].sum())} "
+              f"dispatches) written to {target}; keep the ones you accept in taxonomy.yml beside the raw exports")
         return 0
     if args.command == "clean":
         from pipeline.clean import clean
@@ -114,6 +136,7 @@ def _run(args) -> int:
         print(f"cleaned {len(m['files'])} files, {read} rows in {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{k} {v}" for k, v in m["tables"].items())
               + f"; rejects {len(result.rejects)} -> {args.out}")
+        _say_local_taxonomy(result.manifest)
         _say_warnings(result.manifest)
         return 0
     if args.command == "report":
@@ -144,6 +167,17 @@ def _run(args) -> int:
     return 2
 
 
+def _say_local_taxonomy(manifest: dict) -> None:
+    """A local taxonomy file changes codes: the run says so, and how many texts it coded otherwise."""
+    local = (manifest.get("taxonomy") or {}).get("local")
+    if local:
+        r = local["recoded"]
+        print(f"local taxonomy {local['file']} merged over the built-in one ({len(local['changes'])} changes): "
+              f"{r['symptoms']['texts']} symptom texts ({r['symptoms']['dispatches']} dispatches) and "
+              f"{r['causes']['texts']} cause texts ({r['causes']['dispatches']} dispatches) coded otherwise; "
+              f"manifest.json lists them under taxonomy.local")
+
+
 def _say_warnings(manifest: dict) -> None:
     """The run ends with the warnings about its raw files (a large loss first named here, not only in chapter 1)."""
     from pipeline.report.run import warning_lines
@@ -158,6 +192,8 @@ def _output_folders(args) -> list[str]:
         return [args.out]
     if args.command in ("report", "reviews"):
         return [args.processed, args.out]
+    if args.command == "taxonomy":
+        return [args.processed]
     return []
 
 

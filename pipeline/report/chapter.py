@@ -110,6 +110,16 @@ class Chapter:
         return found.have if found is not None else 0
 
     @property
+    def taxonomy(self):
+        """The taxonomy the clean coded with: the built-in one, with the deployment's own file
+        merged over it when there was one (recorded in the manifest)."""
+        if "taxonomy" not in self._cache:
+            from pipeline.clean.taxonomy_local import taxonomy_from_manifest
+
+            self._cache["taxonomy"] = taxonomy_from_manifest(self.manifest)
+        return self._cache["taxonomy"]
+
+    @property
     def organisation(self) -> str:
         """The service organisation's name (sources.yml's ``organisation``), or the catalogue's neutral one."""
         return self.organisation_name or self.t("doc.organisation")

@@ -39,13 +39,13 @@ def sentence(metric: Metric, lang: str) -> str:
     return text
 
 
-def driver_sentence(driver: Driver | None, lang: str) -> str | None:
+def driver_sentence(driver: Driver | None, lang: str, taxonomy=None) -> str | None:
     """"First-time fix of <symptom> dispatches moved most: from 90% to 60% (12 dispatches)."""
     if driver is None:
         return None
     from pipeline.clean.taxonomy import load_taxonomy
 
-    symptom = load_taxonomy().label("symptoms", driver.symptom_code, lang)
+    symptom = (taxonomy or load_taxonomy()).label("symptoms", driver.symptom_code, lang)
     m = Metric("first_time_fix", "rate", driver.current, driver.previous)
     return i18n.t(f"finding.driver_{direction(m)}", lang, symptom=symptom, n=driver.dispatches,
                   current=format_value(m, driver.current), previous=format_value(m, driver.previous))
@@ -55,7 +55,8 @@ def sentences(metrics: list[Metric], lang: str) -> list[str]:
     return [sentence(m, lang) for m in metrics]
 
 
-def abstract(metrics: list[Metric], period: Period, lang: str, driver: Driver | None = None) -> list[str]:
+def abstract(metrics: list[Metric], period: Period, lang: str, driver: Driver | None = None,
+             taxonomy=None) -> list[str]:
     """The abstract's paragraphs: what the report covers, then the headline numbers it measured."""
     by_key = {m.key: m for m in metrics}
     values = {k: format_value(by_key[k], by_key[k].current) for k in ("dispatches", "buyers") if k in by_key}
@@ -64,7 +65,7 @@ def abstract(metrics: list[Metric], period: Period, lang: str, driver: Driver | 
     intro = i18n.t(scope, lang, period=period.title(lang), **values)
     headline = [sentence(by_key[k], lang) for k in ("first_time_fix", "breach_rate", "revenue", "renewal_rate")
                 if k in by_key]
-    extra = driver_sentence(driver, lang)
+    extra = driver_sentence(driver, lang, taxonomy)
     if extra:
         headline.append(extra)
     joiner = " " if lang == "en" else ""

@@ -28,12 +28,12 @@ def conclusions_section(ch: Chapter) -> ConclusionsResult:
 def show_conclusions(ch: Chapter, r: ConclusionsResult) -> None:
     t = ch.t
     # the abstract: the renderer moves it to the front matter, after the title page
-    rk.abstract(sentences.abstract(r.metrics, ch.period, ch.lang, r.driver))
+    rk.abstract(sentences.abstract(r.metrics, ch.period, ch.lang, r.driver, ch.taxonomy))
     rk.chapter(t("conclusions.title"))
     rk.paragraph(t("conclusions.intro"))
     for sentence in sentences.sentences(r.metrics, ch.lang):
         rk.paragraph(sentence)
-    driver_text = sentences.driver_sentence(r.driver, ch.lang)
+    driver_text = sentences.driver_sentence(r.driver, ch.lang, ch.taxonomy)
     if driver_text:
         rk.paragraph(driver_text)
     rk.table(sentences.metrics_table(r.metrics, ch.lang), "key_numbers", t("conclusions.caption"), ch.source_note)

@@ -4,6 +4,7 @@ no taxonomy rule mapped. Each section is computed from :mod:`pipeline.analyses.q
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -114,12 +115,15 @@ def show_rejects(ch: Chapter, by_reason: pd.Series) -> None:
 class MappingResult:
     coverage: dict                 # shares of symptom and cause texts a taxonomy rule mapped
     unmapped: pd.DataFrame         # the texts no rule mapped, most frequent first
+    local: dict | None = None      # the local taxonomy file's record in the manifest, if one was merged
 
 
 @computes("quality.mapping")
 def mapping_section(ch: Chapter) -> MappingResult:
     dispatches = ch.data["dispatches"]
-    return MappingResult(coverage=quality.mapping_coverage(dispatches), unmapped=quality.unmapped_texts(dispatches))
+    return MappingResult(coverage=quality.mapping_coverage(dispatches),
+                         unmapped=quality.unmapped_texts(dispatches, taxonomy=ch.taxonomy),
+                         local=(ch.manifest.get("taxonomy") or {}).get("local"))
 
 
 @shows("quality.mapping")
@@ -127,19 +131,38 @@ def show_mapping(ch: Chapter, r: MappingResult) -> None:
     t = ch.t
     rk.section(t("quality.mapping_section"))
     values = {k: ch.pct(v, 1) for k, v in r.coverage.items()}
+    if r.local:
+        show_local_taxonomy(ch, r.local)
     if r.unmapped.empty:
         rk.paragraph(t("quality.all_mapped", **values))
         return
     rk.paragraph(t("quality.mapping_text", **values))
-    from pipeline.clean.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
+    taxonomy = ch.taxonomy
     shown = r.unmapped.assign(
         kind=r.unmapped["kind"].map(lambda k: t(f"kind.{k}")),
         suggested=[taxonomy.label(f"{k}s", c, ch.lang) if isinstance(c, str) else "–"
                    for k, c in zip(r.unmapped["kind"], r.unmapped["suggested"])],
         similarity=r.unmapped["similarity"].map(lambda v: ch.num(v, 2) if pd.notna(v) else "–"))
     rk.table(translated_headers(shown, t), "unmapped", t("quality.unmapped_caption"), ch.source_note)
+
+
+def show_local_taxonomy(ch: Chapter, local: dict) -> None:
+    """What the deployment's own taxonomy file changed: its changes, and the texts it coded otherwise."""
+    t = ch.t
+    recoded = local["recoded"]
+    rk.paragraph(t("quality.local_taxonomy", file=Path(local["file"]).name, changes=len(local["changes"]),
+                   symptoms=recoded["symptoms"]["texts"], symptom_dispatches=recoded["symptoms"]["dispatches"],
+                   causes=recoded["causes"]["texts"], cause_dispatches=recoded["causes"]["dispatches"]))
+    rows = [{"kind": t(f"kind.{kind[:-1]}"), **r} for kind in ("symptoms", "causes")
+            for r in recoded[kind]["listed"][:LOCAL_SHOWN]]
+    if rows:
+        table = pd.DataFrame(rows)[["kind", "text", "dispatches", "built_in", "local"]]
+        rk.table(translated_headers(table, t), "recoded", t("quality.recoded_caption", n=LOCAL_SHOWN),
+                 ch.source_note)
+
+
+# recoded texts shown per kind (the manifest lists more)
+LOCAL_SHOWN = 10
 
 
 @computes("quality.customers")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.clean.taxonomy import Taxonomy, load_taxonomy
+from pipeline.clean.taxonomy import Taxonomy
 from pipeline.report import reportkit as rk
 from pipeline.report import reviews
 from pipeline.report.chapter import Chapter
@@ -31,7 +31,7 @@ def open_review(ch: Chapter, customer_id: str, frequent_per_quarter: float) -> R
     due = reviews.due_customers(ch.data, ch.period, frequent_per_quarter)
     row = due[due["customer_id"] == review.customer_id]
     return ReviewScope(review=review, cadence=row["cadence"].iloc[0] if len(row) else "half-yearly",
-                       source=ch.t("review.source", period=ch.period.label), taxonomy=load_taxonomy())
+                       source=ch.t("review.source", period=ch.period.label), taxonomy=ch.taxonomy)
 
 
 def _when(ts) -> str:

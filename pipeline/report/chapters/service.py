@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.analyses import service
 from pipeline.analyses.service import sla
 from pipeline.analyses.service.common import UNKNOWN_GROUP
-from pipeline.clean.taxonomy import Taxonomy, load_taxonomy
+from pipeline.clean.taxonomy import Taxonomy
 from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
 from pipeline.report.chapters.service_sla import (  # noqa: F401  (the notebook calls them from here)
@@ -88,7 +88,7 @@ def scope(ch: Chapter) -> Scope:
     history = every[every["reported_at"] < end]
     recent = history[history["reported_at"] >= end - pd.DateOffset(months=12)]
     return Scope(chapter=ch, dispatches=ch.dispatches, history=history, recent=recent, end=end,
-                 customers=ch.data["customers"], taxonomy=load_taxonomy(), lang=ch.lang)
+                 customers=ch.data["customers"], taxonomy=ch.taxonomy, lang=ch.lang)
 
 
 def _pct1(ch: Chapter):
