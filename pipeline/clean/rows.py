@@ -34,7 +34,7 @@ from pipeline.clean.parse import (
     split_type_model,
 )
 from pipeline.clean.reasons import RowReasons
-from pipeline.clean.taxonomy import Taxonomy, code_causes, code_symptoms, map_causes, map_parts
+from pipeline.clean.taxonomy import Taxonomy, code_causes, code_symptoms, given_codes, map_causes, map_parts
 from pipeline.clean.vocabulary import read_business_hours, read_levels, read_sla_targets, read_tiers
 from pipeline.contract import REJECT_COLUMNS
 from pipeline.contract.options import DEFAULT_NULL_TOKENS, DEFAULT_RETURN_PREFIXES
@@ -124,7 +124,7 @@ def _customer(frame, reasons, *, categorical: bool = True, optional: bool = Fals
 
 
 def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonomy, service_levels=None,
-                        keep_missing_customer: bool = False):
+                        keep_missing_customer: bool = False, coded_columns=()):
     r = RowReasons(frame.index)
     r.flag(_total_rows(frame, ["ticket_id", "customer_name"]), "total_row", None)
     ticket = key_categorical(frame, "ticket_id")
@@ -158,9 +158,12 @@ def clean_dispatch_rows(frame, options: DateOptions, run_date, taxonomy: Taxonom
         "service_level": level, "machine_type": machine["machine_type"], "machine_model": machine["machine_model"],
         "serial": present_categorical(frame, "serial"),
         "symptom_text": present_categorical(frame, "symptom_text"),
-        **on_distinct(frame, "symptom_text", lambda t: code_symptoms(t, taxonomy)),
+        # options.coded_columns: the export's own codes, taken as they are instead of coded from text
+        **on_distinct(frame, "symptom_text", (lambda t: given_codes(t, "symptoms")) if "symptom_text" in coded_columns
+                      else (lambda t: code_symptoms(t, taxonomy))),
         "cause_text": present_categorical(frame, "cause_text"),
-        **on_distinct(frame, "cause_text", lambda t: code_causes(t, taxonomy)),
+        **on_distinct(frame, "cause_text", (lambda t: given_codes(t, "causes")) if "cause_text" in coded_columns
+                      else (lambda t: code_causes(t, taxonomy))),
         "predicted_cause_code": on_distinct(frame, "predicted_cause_text", first_cause),
         "parts_sent": on_distinct(frame, "parts_sent", part_codes),
         "parts_used": on_distinct(frame, "parts_used", part_codes),
@@ -295,7 +298,8 @@ def _clean_rows(source: Source, raw: RawTable, *, run_date, taxonomy: Taxonomy):
         except InputError as error:
             raise InputError(error.detail, file=source.path) from None
         out, r = clean_dispatch_rows(frame, options, run_date, taxonomy, source.options.get("service_levels"),
-                                     keep_missing_customer=source.options.get("missing_customer") == "keep")
+                                     keep_missing_customer=source.options.get("missing_customer") == "keep",
+                                     coded_columns=tuple(source.options.get("coded_columns") or ()))
     elif source.table == "sales":
         prefixes = source.options.get("return_prefixes", DEFAULT_RETURN_PREFIXES)
         if isinstance(prefixes, str):

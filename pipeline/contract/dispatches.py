@@ -65,8 +65,10 @@ DISPATCHES = Table(
                     "故障現象代碼的把握度（0–1）：分類表規則為 1，否則為與最近標註詞句的餘弦相似度；低於門檻即為 "
                     "UNMAPPED。"),
                derived_from=("symptom_text",), minimum=0),
-        Column("symptom_method", "code", Text("What decided the symptom code: rule, similarity or none (UNMAPPED).",
-                                              "決定故障現象代碼的方法：rule、similarity 或 none（UNMAPPED）。"),
+        Column("symptom_method", "code", Text("What decided the symptom code: rule, similarity, none (UNMAPPED) "
+                                              "or source (the export's own code, options.coded_columns).",
+                                              "決定故障現象代碼的方法：rule、similarity、none（UNMAPPED）或 "
+                                              "source（匯出檔自帶的代碼，options.coded_columns）。"),
                derived_from=("symptom_text",), values=CODING_METHODS),
         Column("cause_text", "text", Text("Fault cause as written.", "原始故障原因描述。"),
                raw=("cause", "root cause", "fault cause", "故障原因", "原因"), example="主板,內存皆損壞"),
@@ -78,8 +80,9 @@ DISPATCHES = Table(
                     "故障原因代碼的把握度（0–1）：一格各原因中最低者（規則為 1）。"),
                derived_from=("cause_text",), minimum=0),
         Column("cause_method", "code", Text("What decided the cause codes: rule, similarity (for at least one of "
-                                            "them) or none (UNMAPPED).",
-                                            "決定故障原因代碼的方法：rule、similarity（至少一個原因）或 none。"),
+                                            "them), none (UNMAPPED) or source (options.coded_columns).",
+                                            "決定故障原因代碼的方法：rule、similarity（至少一個原因）、none 或 "
+                                            "source（options.coded_columns）。"),
                derived_from=("cause_text",), values=CODING_METHODS),
         Column("predicted_cause_code", "code", Text("Cause predicted by technical support (CAG) before the visit.",
                                                     "技術支援（CAG）到場前預測的原因代碼。"),

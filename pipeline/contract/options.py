@@ -69,6 +69,12 @@ OPTIONS = (
                                "done; the service chapter counts it, the customer-level sections leave it out. A "
                                "file with no customer column at all is always read so.", "missing_customer: keep",
            default="reject", tables=("dispatches",), choices=("reject", "keep")),
+    Option("coded_columns", "Free-text columns that already hold codes, taken as they are instead of being coded "
+                            "by the taxonomy: symptom_text, cause_text (ServiceNow's u_symptom or category, BPIC's "
+                            "product codes). Their method is `source` and confidence 1; a cause cell may list "
+                            "several codes. The report labels such a code as written, or by a local taxonomy's "
+                            "label for it.", "coded_columns: [symptom_text]", default="none",
+           tables=("dispatches",)),
     Option("max_loss", "The share of a file's rows that may be rejected before the run ends with a warning naming "
                        "the file and its top reasons (chapter 1 shows it too).", "max_loss: 0.10", default="0.05"),
     Option("max_file_gib", "Files above this size are refused rather than read whole into memory.",

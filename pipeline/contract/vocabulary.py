@@ -9,8 +9,8 @@ TABLES = ("dispatches", "sales", "customers", "contracts")
 SERVICE_LEVELS = ("5x9", "7x24x8", "7x24x4")
 TIERS = ("VIP", "large", "SMB")
 # What decided a free-text code (pipeline/clean/taxonomy.py): a taxonomy rule, the similarity
-# model, or nothing confident enough (the code is UNMAPPED).
-CODING_METHODS = ("rule", "similarity", "none")
+# model, nothing confident enough (the code is UNMAPPED), or the export itself (options.coded_columns).
+CODING_METHODS = ("rule", "similarity", "none", "source")
 
 # Why a raw row is rejected: reason code -> what it means (the rejects' ``reason`` names the column).
 REJECT_REASONS = {
