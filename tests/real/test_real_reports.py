@@ -142,6 +142,15 @@ def test_servicenow_state_log_alone_counts_every_incident(real_data, tmp_path):
     in_period = opened[(opened >= "2016-03-01") & (opened < "2016-05-01")]
     assert len(in_period) == 16_929
     assert key_numbers(r)["Dispatches"] == f"{len(in_period):,}"
+    # u_symptom is the desk's own code (options.coded_columns): the symptoms are counted as written
+    raw["updated"] = pd.to_datetime(raw["sys_updated_at"], format="%d/%m/%Y %H:%M")
+    raw["position"] = range(len(raw))
+    latest = raw.sort_values(["updated", "position"]).drop_duplicates("number", keep="last").set_index("number")
+    symptoms = latest.loc[in_period.index, "u_symptom"].value_counts().head(4)
+    assert symptoms.to_dict() == {"Symptom 491": 6483, "Symptom 534": 938, "Symptom 387": 355, "Symptom 4": 346}
+    restore = r.tables["02_service/repair_time_by_symptom"].set_index("symptom_code")["tickets"]
+    assert {code: int(restore[code]) for code in symptoms.index} == symptoms.to_dict()
+    assert int(restore[""]) == int(latest.loc[in_period.index, "u_symptom"].isna().sum()) == 4068
 
 
 def test_cdnow_alone(real_data, tmp_path):

@@ -113,3 +113,43 @@ sources:
     assert files["online_retail.csv.xz"]["warnings"] == []          # 24.9% lost, under the declared 30%
     assert (files["superstore.csv"]["rows_kept"], files["superstore.csv"]["rows_rejected"]) == (9_994, 0)
     assert "states_folded" not in files["online_retail.csv.xz"]
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_servicenow_codes_taken_as_they_are_when_declared(real_data, tmp_path, declared):
+    """u_symptom ("Symptom 491") and closed_code ("code 6") are the service desk's own codes: the
+    taxonomy cannot read them, and with options.coded_columns they are kept as written."""
+    path = real_data / "incident_event_log_uci" / "incident_event_log.csv.zip"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    coded = ", coded_columns: [symptom_text, cause_text]" if declared else ""
+    (tmp_path / "sources.yml").write_text(f"""\
+sources:
+  - path: "{path}"
+    table: dispatches
+    columns: {{ticket_id: number, reported_at: opened_at, closed_at: resolved_at, customer_name: caller_id,
+              symptom_text: u_symptom, cause_text: closed_code}}
+    options: {{date_format: "%d/%m/%Y %H:%M", null_tokens: ["?"], state_log: {{updated: sys_updated_at}}{coded}}}
+""", encoding="utf-8")
+    d = clean(tmp_path, run_date="2026-11-29").tables["dispatches"].set_index("ticket_id").sort_index()
+    with zipfile.ZipFile(path) as z, z.open("incident_event_log.csv") as f:
+        raw = pd.read_csv(f, na_values="?", keep_default_na=False, dtype=str)
+    raw["updated"] = pd.to_datetime(raw["sys_updated_at"], format="%d/%m/%Y %H:%M")
+    raw["position"] = range(len(raw))
+    usable = raw[raw["caller_id"].notna()]
+    # the latest update as it stands (groupby().last() would fill its empty cells from earlier ones)
+    latest = usable.sort_values(["updated", "position"]).drop_duplicates("number", keep="last").set_index(
+        "number").loc[d.index]
+    has_symptom = latest["u_symptom"].notna()
+    assert int(has_symptom.sum()) == int(d["symptom_text"].notna().sum()) > 15_000
+    if not declared:
+        # no server symptom among them: nothing is confidently coded
+        assert (d.loc[has_symptom.to_numpy(), "symptom_code"] == "UNMAPPED").mean() > 0.99
+        return
+    assert d.loc[has_symptom.to_numpy(), "symptom_code"].tolist() == latest.loc[has_symptom, "u_symptom"].tolist()
+    assert set(d.loc[has_symptom.to_numpy(), "symptom_method"]) == {"source"}
+    assert d["symptom_code"].nunique() == latest["u_symptom"].nunique()
+    assert d.loc[~has_symptom.to_numpy(), "symptom_code"].isna().all()
+    closed = latest["closed_code"].notna().to_numpy()
+    assert [list(c) for c in d.loc[closed, "cause_codes"]] == [[c] for c in latest.loc[closed, "closed_code"]]
+    assert (d.loc[closed, "cause_confidence"] == 1).all()
