@@ -204,6 +204,8 @@ def test_diagnosis_checklist():
     assert a["cause_code"].tolist() == ["X", "Y"] and a["rank"].tolist() == [1, 2]
     assert a["cumulative_probability"].tolist() == pytest.approx([3.5 / 6, 5 / 6])
     assert a["cumulative_observed_share"].tolist() == pytest.approx([0.75, 1.0])
+    # the UNMAPPED symptom's dispatch is left out of the table and the checklist alike, and both say so
+    assert t.attrs["left_out"] == c.attrs["left_out"] == 1
 
 
 # --------------------------------------------------------------------------- parts kit
@@ -231,6 +233,16 @@ def test_parts_kit_best_pair_is_not_the_top_two_parts():
     hdd = k.loc["HDD_AMBER"]
     assert hdd["part_1"] == "HDD" and hdd["part_2"] is None and hdd["kit_coverage"] == 1.0
     assert list(k.reset_index().columns[:4]) == ["symptom_code", "part_1", "part_2", "kit_coverage"]
+
+
+def test_parts_kit_counts_the_dispatches_it_leaves_out():
+    rows = [{"symptom_code": "UNMAPPED", "parts_used": ["HDD"]}] * 3 + [{"symptom_code": "HDD_AMBER",
+                                                                        "cause_codes": ["UNMAPPED"]}] * 2
+    k = service.parts_kit(frame(rows))
+    assert k.attrs["left_out"] == 3 and "UNMAPPED" not in set(k["symptom_code"])
+    # a coded symptom whose only cause is UNMAPPED has no known need: its unknown_need, not the kit's
+    assert k.set_index("symptom_code").loc["HDD_AMBER", ["dispatches", "unknown_need"]].tolist() == [0, 2]
+    assert service.parts_kit(frame(rows), include_unmapped=True).attrs["left_out"] == 0
 
 
 def test_parts_kit_max_parts_and_mapping():

@@ -114,7 +114,8 @@ def diagnosis_checklist(cause_table: pd.DataFrame, *, include_unseen: bool = Fal
     ``cumulative_probability`` (posterior share covered by checking causes 1..rank; does not reach
     1 when unseen causes are dropped), ``observed_share`` (the raw share of mentions, n_c / N) and
     ``cumulative_observed_share``. Rows with no observed dispatch are dropped unless
-    ``include_unseen``.
+    ``include_unseen``. ``attrs["left_out"]`` is the cause table's: the dispatches with a recorded
+    cause that were not counted because their symptom or a cause was not confidently coded.
     """
     t = cause_table
     if not include_unseen:
@@ -131,5 +132,6 @@ def diagnosis_checklist(cause_table: pd.DataFrame, *, include_unseen: bool = Fal
     t["cumulative_probability"] = g["probability"].cumsum()
     t["observed_share"] = t["dispatches"] / t["mentions"]
     t["cumulative_observed_share"] = t.groupby(keys, dropna=False, sort=False)["observed_share"].cumsum()
-    return t[[*keys, "rank", "cause_code", "dispatches", "probability", "ci_low", "ci_high",
-              "cumulative_probability", "observed_share", "cumulative_observed_share"]]
+    out = t[[*keys, "rank", "cause_code", "dispatches", "probability", "ci_low", "ci_high",
+             "cumulative_probability", "observed_share", "cumulative_observed_share"]].copy()
+    return _with_left_out(out, int(cause_table.attrs.get("left_out", 0)))

@@ -75,7 +75,10 @@ def parts_kit(dispatches: pd.DataFrame, *, max_parts: int = 2,
     sent), ``expected_second_visits_saved`` = ``dispatches × (kit_coverage − sent_coverage)``, the
     number of the period's dispatches that would have avoided a parts-caused second visit had this
     kit been sent (negative when the shipped parts did better), assuming one extra visit per
-    uncovered need. ``UNMAPPED`` and missing symptoms are left out unless ``include_unmapped``.
+    uncovered need. ``UNMAPPED`` and missing symptoms are left out unless ``include_unmapped``;
+    ``attrs["left_out"]`` counts the dispatches whose symptom is ``UNMAPPED`` that were so left out
+    (those of a coded symptom whose need is unknown, an ``UNMAPPED`` cause among them, are each
+    symptom's ``unknown_need``).
     """
     d = dispatches.reset_index(drop=True)
     n = len(d)
@@ -119,4 +122,5 @@ def parts_kit(dispatches: pd.DataFrame, *, max_parts: int = 2,
     out = pd.DataFrame(rows_out, columns=cols)
     out["dispatches"] = out["dispatches"].astype("int64")
     out["unknown_need"] = out["unknown_need"].astype("int64")
+    out.attrs["left_out"] = 0 if include_unmapped else int((sym == UNMAPPED).sum())
     return out

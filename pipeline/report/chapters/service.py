@@ -246,7 +246,8 @@ def show_diagnosis(ch: Chapter, s: Scope, r: DiagnosisResult) -> None:
 
     checklist, major = r.checklist, r.checklist_symptoms
     rk.save_table(checklist, "diagnosis_checklist")
-    rk.paragraph(t("service.checklist_text"))
+    rk.paragraph(ch.sentences([t("service.checklist_text"), t("service.checklist_left_out", n=ch.num(
+        checklist.attrs["left_out"])) if checklist.attrs.get("left_out") else ""]))
     shown = checklist[checklist["symptom_code"].isin(major)].copy()
     shown["symptom_code"] = pd.Categorical(shown["symptom_code"], major)
     shown = shown.sort_values(["symptom_code", "rank"])
@@ -269,6 +270,8 @@ class KitResult:
     kit: pd.DataFrame              # per symptom: the best two-part kit and what it would save
     quarters: int                  # quarters of history the savings are averaged over
     saved_per_quarter: float       # second visits a quarter the kits would have saved
+    unmapped_symptom: int = 0      # dispatches left out: their symptom was not confidently coded
+    unknown_need: int = 0          # dispatches of a coded symptom whose needed parts cannot be told
 
 
 @computes("service.kit")
@@ -277,7 +280,10 @@ def kit_section(s: Scope) -> KitResult:
     quarters = max(1, s.history["reported_at"].dt.to_period("Q").nunique())
     kit["second_visits_saved_per_quarter"] = kit["expected_second_visits_saved"] / quarters
     saved = kit.loc[kit["symptom_code"] != "UNMAPPED", "second_visits_saved_per_quarter"].sum()
-    return KitResult(kit=kit, quarters=quarters, saved_per_quarter=saved)
+    coded = kit["symptom_code"] != "UNMAPPED"
+    return KitResult(kit=kit, quarters=quarters, saved_per_quarter=saved,
+                     unmapped_symptom=int(kit.attrs.get("left_out", 0)),
+                     unknown_need=int(kit.loc[coded, "unknown_need"].sum()))
 
 
 @shows("service.kit")
@@ -285,8 +291,11 @@ def show_kit(ch: Chapter, s: Scope, r: KitResult) -> None:
     t = ch.t
     rk.section(t("service.kit_section"))
     rk.save_table(r.kit, "parts_kit")
-    rk.paragraph(t("service.kit_text", saved=ch.num(r.saved_per_quarter, 1), quarters=r.quarters)
-                 if r.saved_per_quarter > 0.05 else t("service.kit_no_gain"))
+    rk.paragraph(ch.sentences([
+        t("service.kit_text", saved=ch.num(r.saved_per_quarter, 1), quarters=r.quarters)
+        if r.saved_per_quarter > 0.05 else t("service.kit_no_gain"),
+        t("service.kit_left_out", unmapped=ch.num(r.unmapped_symptom), unknown=ch.num(r.unknown_need))
+        if r.unmapped_symptom or r.unknown_need else ""]))
     kit = r.kit
     shown = kit[kit["symptom_code"] != "UNMAPPED"].sort_values("dispatches", ascending=False)
     shown = shown.assign(symptom=shown["symptom_code"].map(lambda c: s.label("symptoms", c)),
