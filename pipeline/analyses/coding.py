@@ -61,3 +61,22 @@ def confusions(coded: pd.DataFrame) -> pd.DataFrame:
     wrong = coded[coded["covered"] & ~coded["correct"]]
     return (wrong.groupby(["field", "codes", "coded"]).size().rename("texts").reset_index()
             .sort_values(["texts", "field", "codes"], ascending=[False, True, True]).reset_index(drop=True))
+
+
+def planted_cause_coverage(dispatches: pd.DataFrame, planted: dict) -> dict:
+    """How often known cause-given-symptom probabilities (``planted``: symptom → cause → p, as the
+    sample's ``truth.json`` holds them) fall inside the 95% intervals that
+    :func:`pipeline.analyses.service.cause_given_symptom` (first cause only) estimates from
+    ``dispatches``: ``planted`` (the probabilities > 0 the table has a row for), ``inside``,
+    ``coverage`` (inside / planted), ``unmapped_symptoms`` (share of dispatches with a symptom text
+    left ``UNMAPPED``) and ``left_out`` (dispatches the table left out for an unmapped code)."""
+    from pipeline.analyses import service
+
+    table = service.cause_given_symptom(dispatches, first_only=True)
+    hits = [(row.ci_low <= p <= row.ci_high) for row in table.itertuples()
+            if (p := planted.get(row.symptom_code, {}).get(row.cause_code, 0.0)) > 0]
+    with_text = dispatches["symptom_text"].notna()
+    return {"planted": len(hits), "inside": int(sum(hits)),
+            "coverage": sum(hits) / len(hits) if hits else float("nan"),
+            "unmapped_symptoms": float((dispatches.loc[with_text, "symptom_code"] == UNMAPPED).mean()),
+            "left_out": int(table.attrs.get("left_out", 0))}

@@ -105,7 +105,8 @@ def suggestions_yaml(suggestions: pd.DataFrame, taxonomy, *, source: str = "") -
             lines += [f"  - code: {code}    # {taxonomy.label(f'{kind}s', code, 'en')}", "    texts:"]
             for r in by_code[code]:
                 how = "unmapped, similarity" if r.method == "none" else "coded by similarity"
-                lines.append(f"      - {_quoted(r.text)}    # {r.dispatches} dispatch{'es' if r.dispatches != 1 else ''}; "
+                plural = "es" if r.dispatches != 1 else ""
+                lines.append(f"      - {_quoted(r.text)}    # {r.dispatches} dispatch{plural}; "
                              f"{how} {r.confidence:.2f}")
     if nowhere:
         lines += ["", "# No code is near these texts: write a rule for them (a new code needs an `en` label),",

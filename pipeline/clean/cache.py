@@ -82,7 +82,8 @@ def cache_key(source: Source, file_sha: str, *, run_date, taxonomy_files) -> str
 
     parts = {"sha256": file_sha, "version": __version__, "name": source.name, "table": source.table,
              "columns": source.columns, "options": source.options, "run_date": str(run_date),
-             "taxonomy": [_file_digest(Path(p)) for p in taxonomy_files], "product_lines": _file_digest(PRODUCT_LINES_FILE),
+             "taxonomy": [_file_digest(Path(p)) for p in taxonomy_files],
+             "product_lines": _file_digest(PRODUCT_LINES_FILE),
              "code": code_digests()}
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return f"{file_sha[:16]}-{hashlib.sha256(blob).hexdigest()[:16]}"

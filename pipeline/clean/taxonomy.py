@@ -77,11 +77,27 @@ class Rule:
     absorbs: tuple[str, ...] = ()
     # whole texts (as match keys) this code is given outright: an analyst's accepted suggestions
     texts: tuple[str, ...] = ()
+    # keywords that name the part only ("HDD", "硬盤"): a code matched by them alone is a weak one,
+    # which a code that absorbs it drops anywhere in the cell ("HDD掉了，重新rebuild" is offline)
+    nouns: tuple[str, ...] = ()
+    # the code says what happened to a part another part of the cell names (offline, loose, pulled by
+    # mistake, firmware): it absorbs that part's weak code anywhere in the cell
+    absorbs_in_cell: bool = False
 
     @functools.cached_property
     def _patterns(self):
-        return ([_keyword_pattern(w) for w in self.any_of],
+        return ([_keyword_pattern(w) for w in self.any_of + self.nouns],
                 [[_keyword_pattern(w) for w in group] for group in self.all_of])
+
+    @functools.cached_property
+    def _noun_patterns(self):
+        return [_keyword_pattern(w) for w in self.nouns]
+
+    def names_part_only(self, key: str) -> bool:
+        """The rule matches ``key`` through its ``nouns`` alone."""
+        if not any(p.search(key) for p in self._noun_patterns):
+            return False
+        return not Rule(self.code, self.any_of, self.all_of, ()).spans(key)
 
     def spans(self, key: str) -> list[tuple[int, int]]:
         """Where the rule's keywords occur in ``key`` (start, end), or [] when it does not match."""
@@ -97,7 +113,8 @@ class Rule:
 
     def examples(self) -> list[str]:
         """The texts the similarity model learns this code from: labels, keywords and phrases."""
-        texts = [text for _, text in self.labels] + list(self.any_of) + [" ".join(g[0] for g in self.all_of)]
+        texts = [text for _, text in self.labels] + list(self.any_of + self.nouns) + [
+            " ".join(g[0] for g in self.all_of)]
         # not ``texts``: an accepted cell ("after check, 主板不良") would pull every text that shares
         # its wording ("after check, …") towards its code, and shift every n-gram's weight
         texts += list(self.phrases)
@@ -331,6 +348,7 @@ class Taxonomy:
         if exact:
             return Coding(tuple(exact), 1.0, RULE)
         codes: list[str] = []
+        weak: set[str] = set()        # codes a part of the cell gave only by naming the part
         confidence, method, suggestion = 1.0, RULE, None
         for segment in _SEGMENTS.split(_script_key(str(text))):
             key = match_key(segment)
@@ -338,6 +356,8 @@ class Taxonomy:
                 continue
             # absorption within one part of the cell: "硬碟損壞，同時更換背板" still names both
             found = self._absorbed(self._rule_causes(key))
+            weak |= {c for c in found if c not in codes and all(
+                r.names_part_only(key) for r in self.causes if r.code == c and r.spans(key))}
             if not found:
                 similar = self._similar("causes", key)
                 if similar.method == NONE:
@@ -349,6 +369,8 @@ class Taxonomy:
         alone = [r.code for r in self.causes if r.code in codes and "*" in r.absorbs]
         if alone:      # "no fault found, disk normal": the disk was checked, not at fault
             return Coding(tuple(alone[:1]), confidence, method)
+        absorbed = {a for r in self.causes if r.code in codes and r.absorbs_in_cell for a in r.absorbs}
+        codes = [c for c in codes if not (c in weak and c in absorbed)] or codes
         if not codes:
             whole = self._similar("causes", match_key(str(text)))
             return whole if whole.method != NONE else Coding((UNMAPPED,), whole.confidence, NONE,
@@ -375,15 +397,17 @@ class Taxonomy:
 
 
 def _rule(entry: dict, where: str) -> Rule:
-    if "code" not in entry or not any(k in entry for k in ("keywords", "all", "phrases", "texts")):
-        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords', 'all', 'phrases' or 'texts'")
+    if "code" not in entry or not any(k in entry for k in ("keywords", "all", "phrases", "texts", "nouns")):
+        raise PipelineError(f"{where}: each rule needs 'code' and 'keywords', 'nouns', 'all', 'phrases' or 'texts'")
     norm = lambda words: tuple(match_key(str(w)) for w in words)  # noqa: E731
     labels = tuple((lang, str(entry[lang])) for lang in ("en", "zh-Hant", "zh-Hans") if lang in entry)
     return Rule(code=str(entry["code"]), any_of=tuple(w for w in norm(entry.get("keywords", [])) if w),
                 all_of=tuple(norm(g) for g in entry.get("all", [])), labels=labels,
                 phrases=tuple(str(p) for p in entry.get("phrases", []) or []),
                 absorbs=tuple(str(a) for a in entry.get("absorbs", []) or []),
-                texts=tuple(t for t in norm(entry.get("texts", []) or []) if t))
+                texts=tuple(t for t in norm(entry.get("texts", []) or []) if t),
+                nouns=tuple(w for w in norm(entry.get("nouns", []) or []) if w),
+                absorbs_in_cell=bool(entry.get("absorbs_in_cell", False)))
 
 
 def read_document(path: str | Path) -> dict:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 
-RULE_LISTS = ("keywords", "all", "phrases", "texts", "absorbs")
+RULE_LISTS = ("keywords", "nouns", "all", "phrases", "texts", "absorbs")
 LABELS = ("en", "zh-Hant", "zh-Hans")
 SECTIONS = ("similarity", "symptoms", "causes", "parts", "cause_parts")
 # how many recoded texts the manifest lists, most dispatches first (the counts cover them all)
@@ -52,16 +52,16 @@ def merge_documents(base: dict, local: dict, name: str) -> tuple[dict, list[str]
             if not isinstance(entry, dict) or not entry.get("code"):
                 raise InputError(f"{kind} entry {i} needs a 'code'", file=name)
             code = str(entry["code"])
-            bad = set(entry) - {"code", "replace", *RULE_LISTS, *LABELS}
+            bad = set(entry) - {"code", "replace", "absorbs_in_cell", *RULE_LISTS, *LABELS}
             if bad:
                 raise InputError(f"{kind} entry {i} ({code}): unknown keys {sorted(bad)}; known: code, replace, "
-                                 f"{', '.join(RULE_LISTS + LABELS)}", file=name)
+                                 f"absorbs_in_cell, {', '.join(RULE_LISTS + LABELS)}", file=name)
             if code == "UNMAPPED":
                 raise InputError(f"{kind} entry {i}: UNMAPPED is what no rule gives, not a code to write", file=name)
             given = [k for k in RULE_LISTS if entry.get(k)]
             existing = next((e for e in built if str(e.get("code")) == code), None)
             if existing is None:
-                if "en" not in entry or not any(k in given for k in ("keywords", "all", "phrases", "texts")):
+                if "en" not in entry or not any(k in given for k in ("keywords", "nouns", "all", "phrases", "texts")):
                     raise InputError(f"{kind} entry {i}: {code} is not a built-in code; a new code needs an 'en' "
                                      f"label and 'keywords', 'all', 'phrases' or 'texts'", file=name)
                 first.append({k: v for k, v in entry.items() if k != "replace"})

@@ -25,9 +25,9 @@ def test_the_split_is_the_committed_one():
 
 def test_heldout_coverage_and_precision_hold(heldout):
     s = summary(heldout).set_index("field")
-    # measured 2026-12-02: symptoms 155/178 covered, 152 right; causes 264/281 covered, 249 right
+    # measured 2026-12-02: symptoms 155/178 covered, 152 right; causes 264/281 covered, 251 right
     assert s.loc["symptom", "coverage"] >= 0.87 and s.loc["symptom", "precision"] >= 0.98
-    assert s.loc["cause", "coverage"] >= 0.93 and s.loc["cause", "precision"] >= 0.94
+    assert s.loc["cause", "coverage"] >= 0.93 and s.loc["cause", "precision"] >= 0.95
 
 
 def test_the_thesis_rows_and_two_cause_cells_are_coded_exactly(heldout):

@@ -84,3 +84,15 @@ def test_the_thesis_table_is_coded_as_the_thesis_means_it():
     for _, symptom, _, _, cause, symptom_code, cause_codes in THESIS_ROWS:
         assert T.symptom_code(symptom) == symptom_code, symptom
         assert T.cause_codes(cause) == cause_codes, cause
+
+
+def test_a_disk_named_in_one_part_of_a_cell_and_dropped_offline_in_another_is_one_logical_fault():
+    # "HDD" alone names the part (a noun): a code that says what happened to it, anywhere in the cell, wins
+    assert T.cause_codes("HDD kicked from RAID, re-added") == ["DISK_LOGICAL"]
+    assert T.cause_codes("HDD掉了，重新rebuild") == ["DISK_LOGICAL"]
+    assert T.cause_codes("HDD, reseated") == ["LOOSE_SLOT"]
+    # a disk named with its fault, or beside another part, stays a cause of its own
+    assert T.cause_codes("HDD physically damaged; also backplane failed") == ["DISK_PHYSICAL", "BACKPLANE"]
+    assert T.cause_codes("硬碟損壞，同時更換背板") == ["DISK_PHYSICAL", "BACKPLANE"]
+    assert T.cause_codes("disk dropped, rebuilt; replaced MB") == ["DISK_LOGICAL", "MOTHERBOARD"]
+    assert T.cause_codes("硬盤") == ["DISK_PHYSICAL"]

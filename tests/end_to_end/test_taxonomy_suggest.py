@@ -10,8 +10,8 @@ import shutil
 import pandas as pd
 import yaml
 
-from pipeline.cli import main
 from pipeline.clean.taxonomy import UNMAPPED, match_key
+from pipeline.cli import main
 from pipeline.processed import load_processed
 from pipeline.sample.rephrase import rephrase_dispatch_exports
 
