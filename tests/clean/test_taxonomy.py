@@ -96,3 +96,12 @@ def test_a_disk_named_in_one_part_of_a_cell_and_dropped_offline_in_another_is_on
     assert T.cause_codes("硬碟損壞，同時更換背板") == ["DISK_PHYSICAL", "BACKPLANE"]
     assert T.cause_codes("disk dropped, rebuilt; replaced MB") == ["DISK_LOGICAL", "MOTHERBOARD"]
     assert T.cause_codes("硬盤") == ["DISK_PHYSICAL"]
+
+
+def test_a_part_named_alone_gives_way_to_what_the_text_says_happened_to_it():
+    # no rule knows "脱离阵列" (left the array); by similarity it is an offline disk, which absorbs the
+    # damaged-disk code the noun alone gave
+    coded = T.code_causes("硬盘脱离阵列")
+    assert (coded.codes, coded.method) == (("DISK_LOGICAL",), "similarity")
+    # a part named with nothing else, or with its fault, stays what the rules say
+    assert T.code_causes("更換硬盤").codes == ("DISK_PHYSICAL",) and T.code_causes("硬盤").method == "rule"
