@@ -173,7 +173,16 @@ def _sources() -> list[str]:
              "optional, see below", "      encoding: gb18030", "      date_order: DMY", "```", "",
              "`customer_aliases.yml` beside the exports overrides how customer names are merged: "
              "`aliases: {written name: canonical name or id}`. A key given twice in one mapping of either file is an "
-             "error naming both lines.", "", "### `sources.yml` options", ""]
+             "error naming both lines.", "",
+             "`taxonomy.yml` beside the exports (or the file sources.yml's top-level `taxonomy:` names, relative to "
+             "it) is the deployment's own symptom and cause taxonomy, merged over the built-in one on every clean: "
+             "an entry for a built-in code adds keywords, nouns, phrases, whole `texts` or absorbed codes to it, "
+             "relabels it, or with `replace: true` replaces its rule; an entry with a new code and an `en` label "
+             "adds it; `parts`, `cause_parts` and `similarity` extend or change the built-in ones. Local rules are "
+             "tried first. The manifest's `taxonomy.local` records the file, what it changed and the texts it "
+             "coded otherwise, and `python -m pipeline taxonomy suggest` writes suggestions in its layout "
+             "(docs/domain.md). sources.yml's other top-level key is `organisation`, the name the report gives "
+             "the service organisation.", "", "### `sources.yml` options", ""]
     rows = [[f"`{o.name}`", ", ".join(o.tables) or "any", o.description, f"`{o.example}`", o.default or ""]
             for o in OPTIONS]
     lines += _table(["option", "tables", "meaning", "example", "default"], rows) + [""]
