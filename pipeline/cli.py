@@ -172,7 +172,8 @@ def _say_local_taxonomy(manifest: dict) -> None:
     local = (manifest.get("taxonomy") or {}).get("local")
     if local:
         r = local["recoded"]
-        print(f"local taxonomy {local['file']} merged over the built-in one ({len(local['changes'])} changes): "
+        n = len(local["changes"])
+        print(f"local taxonomy {local['file']} merged over the built-in one ({n} change{'s' if n != 1 else ''}): "
               f"{r['symptoms']['texts']} symptom texts ({r['symptoms']['dispatches']} dispatches) and "
               f"{r['causes']['texts']} cause texts ({r['causes']['dispatches']} dispatches) coded otherwise; "
               f"manifest.json lists them under taxonomy.local")

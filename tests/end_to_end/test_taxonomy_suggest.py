@@ -4,6 +4,7 @@ by rule while the rejected ones are not."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 
@@ -13,7 +14,9 @@ import yaml
 from pipeline.clean.taxonomy import UNMAPPED, match_key
 from pipeline.cli import main
 from pipeline.processed import load_processed
+from pipeline.report.direct import run_chapters_here
 from pipeline.sample.rephrase import rephrase_dispatch_exports
+from tests.end_to_end.conftest import visible_text
 
 RUN_DATE = "2026-11-29"
 
@@ -52,7 +55,7 @@ def test_an_accepted_suggestion_changes_the_next_run_and_a_rejected_one_does_not
     rejected = listed - keys
     (raw / "taxonomy.yml").write_text(yaml.safe_dump({"symptoms": [accepted]}, allow_unicode=True), encoding="utf-8")
     assert main(["clean", "--raw", str(raw), "--out", str(processed), "--run-date", RUN_DATE]) == 0
-    assert f"local taxonomy {raw / 'taxonomy.yml'} merged over the built-in one (1 changes)" in capsys.readouterr().out
+    assert f"local taxonomy {raw / 'taxonomy.yml'} merged over the built-in one (1 change)" in capsys.readouterr().out
     after = _codes(processed)
 
     now = after[after["key"].isin(keys)]
@@ -72,3 +75,11 @@ def test_an_accepted_suggestion_changes_the_next_run_and_a_rejected_one_does_not
     again = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
     offered = {match_key(t) for e in again.get("symptoms", []) for t in e["texts"]}
     assert offered.isdisjoint(keys)
+
+    # chapter 1 says what the local file changed, and lists the texts it coded otherwise
+    chapter = run_chapters_here(processed, tmp_path / "report", chapters=["01_data_quality.ipynb"])[0]
+    text = html.unescape(visible_text(chapter))
+    assert ("The branch's own taxonomy file, taxonomy.yml, was merged over the built-in one (changes it makes: 1; "
+            "its rules are tried first)." in text)
+    assert f"It coded {recoded['texts']} symptom texts ({recoded['dispatches']} dispatches)" in text
+    assert recoded["listed"][0]["text"] in text
