@@ -9,7 +9,7 @@ class PipelineError(Exception):
     """A failure the user can act on; its message is complete on its own."""
 
 
-class InputError(PipelineError):
+class InputError(PipelineError, ValueError):
     """Bad input: names the file and, where they apply, the row and the column.
 
     ``row`` is the row number a person sees in a spreadsheet (the header is row 1 of a CSV).

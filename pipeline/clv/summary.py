@@ -61,9 +61,37 @@ def _summarise(tx: pd.DataFrame, cust: str, end: pd.Timestamp, unit_days: float,
     return out
 
 
+def read_dates(values: pd.Series, column: str, datetime_format: str | None = None) -> pd.Series:
+    """``values`` as datetimes: by ``datetime_format`` when given (numbers are read as their digits,
+    19970101 → "19970101"), else as pandas reads dates. Numbers without a format are refused, and
+    so is text that is not dates, each with one message naming the column."""
+    from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+
+    numeric = is_numeric_dtype(values) and not is_bool_dtype(values)
+    if datetime_format is not None:
+        text = values.astype("Int64").astype("string") if numeric else values
+        try:
+            return pd.to_datetime(text, format=datetime_format)
+        except (ValueError, TypeError) as e:
+            raise InputError(f"dates do not match datetime_format {datetime_format!r}: {e}", column=column) from None
+    if numeric:
+        example = values.dropna().iloc[0] if values.notna().any() else ""
+        raise InputError(f"holds numbers ({example}), not dates; pandas would read them as nanoseconds after 1970. "
+                         f"Give datetime_format, e.g. datetime_format=\"%Y%m%d\" for 19970101", column=column)
+    if is_datetime64_any_dtype(values):
+        return pd.to_datetime(values)
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError):
+        try:
+            return pd.to_datetime(values, format="mixed")
+        except (ValueError, TypeError) as e:
+            raise InputError(f"cannot read dates: {e}; give datetime_format", column=column) from None
+
+
 def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col: str = "order_date",
                 value_col: str | None = "amount", freq: str = "W", observation_end=None,
-                calibration_end=None, collapse: str = "D") -> pd.DataFrame:
+                calibration_end=None, collapse: str = "D", datetime_format: str | None = None) -> pd.DataFrame:
     """Frequency / recency / T / monetary value per customer, as lifetimes' summary functions.
 
     * Transactions of a customer on the same day are collapsed into one (values summed)
@@ -83,6 +111,11 @@ def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col
     (0 when none) and ``duration_holdout`` is the holdout length in units of ``freq``.
     (lifetimes averages raw holdout transactions; here holdout purchases are collapsed per day like
     the calibration ones, so the two monetary columns are comparable.)
+
+    ``datetime_format`` (lifetimes' name): the strptime format of ``date_col`` when it is not a
+    datetime column, e.g. ``"%Y%m%d"`` for CDNOW's integer dates (19970101). A column of numbers
+    without it is refused: pandas would read 19970101 as nanoseconds after 1970, and every customer
+    would get frequency = recency = T = 0.
     """
     if freq not in _FREQ_DAYS:
         raise InputError(f"freq must be one of {sorted(_FREQ_DAYS)}, got {freq!r}")
@@ -93,13 +126,7 @@ def rfm_summary(sales: pd.DataFrame, customer_col: str = "customer_id", date_col
             raise InputError(f"column {col!r} not found (columns: {list(sales.columns)})", column=col)
     unit = _FREQ_DAYS[freq]
     has_value = value_col is not None
-    try:
-        dates = pd.to_datetime(sales[date_col])
-    except (ValueError, TypeError):
-        try:
-            dates = pd.to_datetime(sales[date_col], format="mixed")
-        except (ValueError, TypeError) as e:
-            raise InputError(f"cannot read dates: {e}", column=date_col) from None
+    dates = read_dates(sales[date_col], date_col, datetime_format)
     # .array keeps a categorical customer column categorical (codes, not a million strings)
     tx = pd.DataFrame({customer_col: sales[customer_col].array, "_t": dates.to_numpy()})
     if has_value:

@@ -81,3 +81,31 @@ def test_cdnow_summary_reproduces_lifetimes_file(cdnow_cal, cdnow_shipped_summar
     np.testing.assert_allclose(s["recency"], shipped["t_x"], atol=0.005)   # file rounds to 2 decimals
     np.testing.assert_allclose(s["T"], shipped["T"], atol=0.005)
     np.testing.assert_allclose(s["monetary_value"], shipped["zbar"], atol=0.006)
+
+
+@pytest.mark.real
+def test_integer_dates_as_lifetimes_loads_cdnow_need_their_format(cdnow_shipped_summary):
+    """lifetimes reads CDNOW_sample.txt with integer dates (19970101). Read as datetimes, those are
+    nanoseconds after 1970, and every customer would get frequency = recency = T = 0: refused
+    unless ``datetime_format`` says how to read them, and then equal to lifetimes' own summary."""
+    from tests.clv.conftest import CDNOW, _need  # noqa: PLC2701 - the shared real-data path
+
+    raw = pd.read_csv(_need(CDNOW / "CDNOW_sample.txt"), sep=r"\s+", header=None,
+                      names=["master_id", "customer_id", "date", "cds", "amount"])
+    assert raw["date"].dtype == "int64" and raw["date"].iloc[0] == 19970101
+    with pytest.raises(InputError, match=r"column 'date'.*holds numbers \(19970101\).*datetime_format"):
+        clv.rfm_summary(raw, "customer_id", "date", "amount", freq="W")
+    with pytest.raises(ValueError):           # lifetimes users' code catches ValueError
+        clv.rfm_summary(raw, "customer_id", "date", "amount", freq="W")
+    s = clv.rfm_summary(raw, "customer_id", "date", "amount", freq="W", observation_end="1997-09-30",
+                        datetime_format="%Y%m%d").reindex(cdnow_shipped_summary.index)
+    assert (s["frequency"] == cdnow_shipped_summary["x"]).all() and s["frequency"].sum() > 1000
+    np.testing.assert_allclose(s["recency"], cdnow_shipped_summary["t_x"], atol=0.005)
+    np.testing.assert_allclose(s["T"], cdnow_shipped_summary["T"], atol=0.005)
+    # the same digits as text, and a format that does not fit them
+    as_text = raw.assign(date=raw["date"].astype(str))
+    t = clv.rfm_summary(as_text, "customer_id", "date", "amount", freq="W", observation_end="1997-09-30",
+                        datetime_format="%Y%m%d")
+    pd.testing.assert_frame_equal(t.reindex(s.index), s)
+    with pytest.raises(InputError, match="do not match datetime_format '%d/%m/%Y'"):
+        clv.rfm_summary(raw, "customer_id", "date", "amount", datetime_format="%d/%m/%Y")
