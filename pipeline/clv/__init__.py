@@ -31,7 +31,9 @@ papers' values, e.g. -9582.4 for BG/NBD on the CDNOW sample).
 
 Layout
 ------
-:mod:`~pipeline.clv.summary` (:func:`rfm_summary`); :mod:`~pipeline.clv.models` with the shared base in
+:mod:`~pipeline.clv.summary` (:func:`rfm_summary`); :mod:`~pipeline.clv.lifetimes_api`
+(:func:`summary_data_from_transaction_data` and :func:`calibration_and_holdout_data` under lifetimes'
+names and defaults: ``freq="D"``, whole calendar periods); :mod:`~pipeline.clv.models` with the shared base in
 :mod:`~pipeline.clv.models.base` and one module per model (``beta_geo``, ``pareto_nbd``,
 ``gamma_gamma``, ``shifted_beta_geo``); :mod:`~pipeline.clv.numerics` (log 2F1, quadrature, numerical
 derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and output handling);
@@ -40,6 +42,7 @@ derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and o
 """
 
 from .diagnostics import calibration_holdout_comparison, frequency_spend_correlation, model_parameters_table
+from .lifetimes_api import calibration_and_holdout_data, summary_data_from_transaction_data
 from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
@@ -48,6 +51,8 @@ from .summary import rfm_summary
 
 __all__ = [
     "rfm_summary",
+    "summary_data_from_transaction_data",
+    "calibration_and_holdout_data",
     "BetaGeo",
     "ParetoNBD",
     "GammaGamma",

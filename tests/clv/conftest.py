@@ -35,6 +35,13 @@ def cdnow_tx() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def cdnow_raw() -> pd.DataFrame:
+    """The 1/10 CDNOW sample as lifetimes loads it: integer YYYYMMDD dates (19970101), nothing parsed."""
+    return pd.read_csv(_need(CDNOW / "CDNOW_sample.txt"), sep=r"\s+", header=None,
+                       names=["master_id", "customer_id", "date", "cds", "amount"])
+
+
+@pytest.fixture(scope="session")
 def cdnow_cal(cdnow_tx) -> pd.DataFrame:
     """The papers' calibration summary: 39 weeks 1997-01-01..1997-09-30, weekly units."""
     return clv.rfm_summary(cdnow_tx, "customer_id", "order_date", "amount", freq="W",

@@ -84,14 +84,11 @@ def test_cdnow_summary_reproduces_lifetimes_file(cdnow_cal, cdnow_shipped_summar
 
 
 @pytest.mark.real
-def test_integer_dates_as_lifetimes_loads_cdnow_need_their_format(cdnow_shipped_summary):
+def test_integer_dates_as_lifetimes_loads_cdnow_need_their_format(cdnow_raw, cdnow_shipped_summary):
     """lifetimes reads CDNOW_sample.txt with integer dates (19970101). Read as datetimes, those are
     nanoseconds after 1970, and every customer would get frequency = recency = T = 0: refused
     unless ``datetime_format`` says how to read them, and then equal to lifetimes' own summary."""
-    from tests.clv.conftest import CDNOW, _need  # noqa: PLC2701 - the shared real-data path
-
-    raw = pd.read_csv(_need(CDNOW / "CDNOW_sample.txt"), sep=r"\s+", header=None,
-                      names=["master_id", "customer_id", "date", "cds", "amount"])
+    raw = cdnow_raw
     assert raw["date"].dtype == "int64" and raw["date"].iloc[0] == 19970101
     with pytest.raises(InputError, match=r"column 'date'.*holds numbers \(19970101\).*datetime_format"):
         clv.rfm_summary(raw, "customer_id", "date", "amount", freq="W")

@@ -1,0 +1,117 @@
+"""lifetimes' transaction-summary functions under lifetimes' names, arguments and defaults, so that an
+analyst's lifetimes code runs here unchanged.
+
+They differ from :func:`pipeline.clv.rfm_summary` on purpose, as lifetimes does:
+
+- ``freq="D"`` by default (``rfm_summary``: ``"W"``);
+- times are counted in whole calendar periods (``to_period(freq)``: a week is a calendar week), so
+  ``recency`` and ``T`` are whole numbers of periods divided by ``freq_multiplier``; ``rfm_summary``
+  measures days and divides (30.43 weeks where lifetimes says 30);
+- purchases in one period are one repeat purchase, their values summed;
+- ``datetime_format`` applies to the dates and to the period ends given as text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clv.summary import read_dates
+from pipeline.errors import InputError
+
+
+def _period_end(value, datetime_format, default: pd.Timestamp) -> pd.Timestamp:
+    if value is None:
+        return default
+    if isinstance(value, str) and datetime_format is not None:
+        return pd.Timestamp(pd.to_datetime(value, format=datetime_format))
+    return pd.Timestamp(value)
+
+
+def _ordinals(dates: pd.Series, freq: str) -> np.ndarray:
+    """Each date's calendar period as an integer: consecutive periods differ by 1."""
+    return dates.dt.to_period(freq).array.asi8
+
+
+def _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq):
+    for col in (customer_id_col, datetime_col) + ((monetary_value_col,) if monetary_value_col else ()):
+        if col not in transactions.columns:
+            raise InputError(f"column {col!r} not found (columns: {list(transactions.columns)})", column=col)
+    dates = read_dates(transactions[datetime_col], datetime_col, datetime_format)
+    frame = pd.DataFrame({"customer": transactions[customer_id_col].to_numpy(), "date": dates.to_numpy()})
+    if monetary_value_col:
+        frame["value"] = pd.to_numeric(transactions[monetary_value_col], errors="raise").to_numpy(dtype=float)
+    return frame.dropna(subset=["customer", "date"])
+
+
+def summary_data_from_transaction_data(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
+                                       monetary_value_col: str | None = None, datetime_format: str | None = None,
+                                       observation_period_end=None, freq: str = "D", freq_multiplier: float = 1,
+                                       include_first_transaction: bool = False) -> pd.DataFrame:
+    """Per customer, as lifetimes 0.11.3 computes it: ``frequency`` (periods with a purchase after
+    the first; all of them with ``include_first_transaction``), ``recency`` (last minus first
+    purchase period), ``T`` (``observation_period_end``'s period minus the first purchase's), both
+    in periods of ``freq`` divided by ``freq_multiplier``, and with ``monetary_value_col`` the
+    ``monetary_value``: the mean per-period spend over the repeat periods (over all periods with
+    ``include_first_transaction``; 0 without repeats). Purchases in periods after the one of
+    ``observation_period_end`` (default: the last purchase) are dropped. Indexed by customer, sorted."""
+    tx = _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq)
+    end = _period_end(observation_period_end, datetime_format, tx["date"].max() if len(tx) else pd.NaT)
+    end_ordinal = pd.Series([end]).dt.to_period(freq).array.asi8[0]
+    tx["period"] = _ordinals(tx["date"], freq)
+    # lifetimes compares periods, not dates: a purchase later in the end's own period is kept
+    # (weekly, 1997-10-01 with an end of 1997-09-30, both in the week of 29 September)
+    tx = tx[tx["period"] <= end_ordinal]
+    if tx.empty:
+        raise InputError("no transactions on or before observation_period_end")
+    aggregations = {"value": "sum"} if monetary_value_col else {"date": "size"}
+    per_period = tx.groupby(["customer", "period"], sort=True).agg(aggregations).reset_index()
+    first = per_period.groupby("customer")["period"].transform("min")
+    per_period["repeat"] = per_period["period"] > first
+    g = per_period.groupby("customer", sort=True)
+    out = pd.DataFrame({
+        "frequency": g["repeat"].sum().astype(float) + (1.0 if include_first_transaction else 0.0),
+        "recency": (g["period"].max() - g["period"].min()).astype(float) / freq_multiplier,
+        "T": (end_ordinal - g["period"].min()).astype(float) / freq_multiplier,
+    })
+    out.index.name = customer_id_col
+    if monetary_value_col:
+        counted = per_period if include_first_transaction else per_period[per_period["repeat"]]
+        out["monetary_value"] = counted.groupby("customer")["value"].mean().reindex(out.index).fillna(0.0)
+    return out
+
+
+def calibration_and_holdout_data(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
+                                 calibration_period_end, observation_period_end=None, freq: str = "D",
+                                 freq_multiplier: float = 1, datetime_format: str | None = None,
+                                 monetary_value_col: str | None = None,
+                                 include_first_transaction: bool = False) -> pd.DataFrame:
+    """lifetimes 0.11.3's split: :func:`summary_data_from_transaction_data` up to
+    ``calibration_period_end`` with ``_cal`` suffixes, for the customers who bought by then; then
+    ``frequency_holdout`` (periods with a purchase in (calibration end, observation end]),
+    ``monetary_value_holdout`` (the mean of the holdout purchases as written, not per period, as
+    lifetimes computes it; 0 when none) and ``duration_holdout`` (periods from the calibration end
+    to the observation end, divided by ``freq_multiplier``)."""
+    tx = _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq)
+    cal_end = _period_end(calibration_period_end, datetime_format, tx["date"].max())
+    end = _period_end(observation_period_end, datetime_format, tx["date"].max())
+    if cal_end >= end:
+        raise InputError(f"calibration_period_end {cal_end.date()} must be before observation_period_end "
+                         f"{end.date()}")
+    # the calibration purchases are those on or before the calibration end's date (lifetimes splits on
+    # dates, then counts periods)
+    dates = read_dates(transactions[datetime_col], datetime_col, datetime_format)
+    cal = summary_data_from_transaction_data(
+        transactions[(dates <= cal_end).to_numpy()], customer_id_col, datetime_col, monetary_value_col,
+        datetime_format,
+        observation_period_end=cal_end, freq=freq, freq_multiplier=freq_multiplier,
+        include_first_transaction=include_first_transaction).add_suffix("_cal")
+    holdout = tx[(tx["date"] > cal_end) & (tx["date"] <= end) & tx["customer"].isin(cal.index)].copy()
+    holdout["period"] = _ordinals(holdout["date"], freq)
+    cal["frequency_holdout"] = (holdout.drop_duplicates(["customer", "period"]).groupby("customer").size()
+                                .reindex(cal.index).fillna(0).astype(float))
+    if monetary_value_col:
+        cal["monetary_value_holdout"] = holdout.groupby("customer")["value"].mean().reindex(cal.index).fillna(0.0)
+    ordinals = pd.Series([cal_end, end]).dt.to_period(freq).array.asi8
+    cal["duration_holdout"] = float(ordinals[1] - ordinals[0]) / freq_multiplier
+    return cal
