@@ -20,12 +20,17 @@ from pipeline.clv.summary import read_dates
 from pipeline.errors import InputError
 
 
-def _period_end(value, datetime_format, default: pd.Timestamp) -> pd.Timestamp:
+def _period_end(value, datetime_format, default: pd.Timestamp, name: str) -> pd.Timestamp:
     if value is None:
         return default
-    if isinstance(value, str) and datetime_format is not None:
-        return pd.Timestamp(pd.to_datetime(value, format=datetime_format))
-    return pd.Timestamp(value)
+    try:
+        if isinstance(value, str) and datetime_format is not None:
+            return pd.Timestamp(pd.to_datetime(value, format=datetime_format))
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{name} {value!r} is not a date" + (
+            f" written as datetime_format {datetime_format!r} says (lifetimes reads the period ends with it too)"
+            if datetime_format else "")) from None
 
 
 def _ordinals(dates: pd.Series, freq: str) -> np.ndarray:
@@ -56,7 +61,8 @@ def summary_data_from_transaction_data(transactions: pd.DataFrame, customer_id_c
     ``include_first_transaction``; 0 without repeats). Purchases in periods after the one of
     ``observation_period_end`` (default: the last purchase) are dropped. Indexed by customer, sorted."""
     tx = _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq)
-    end = _period_end(observation_period_end, datetime_format, tx["date"].max() if len(tx) else pd.NaT)
+    end = _period_end(observation_period_end, datetime_format, tx["date"].max() if len(tx) else pd.NaT,
+                      "observation_period_end")
     end_ordinal = pd.Series([end]).dt.to_period(freq).array.asi8[0]
     tx["period"] = _ordinals(tx["date"], freq)
     # lifetimes compares periods, not dates: a purchase later in the end's own period is kept
@@ -93,8 +99,8 @@ def calibration_and_holdout_data(transactions: pd.DataFrame, customer_id_col: st
     lifetimes computes it; 0 when none) and ``duration_holdout`` (periods from the calibration end
     to the observation end, divided by ``freq_multiplier``)."""
     tx = _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq)
-    cal_end = _period_end(calibration_period_end, datetime_format, tx["date"].max())
-    end = _period_end(observation_period_end, datetime_format, tx["date"].max())
+    cal_end = _period_end(calibration_period_end, datetime_format, tx["date"].max(), "calibration_period_end")
+    end = _period_end(observation_period_end, datetime_format, tx["date"].max(), "observation_period_end")
     if cal_end >= end:
         raise InputError(f"calibration_period_end {cal_end.date()} must be before observation_period_end "
                          f"{end.date()}")

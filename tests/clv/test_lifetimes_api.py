@@ -58,6 +58,10 @@ def test_calibration_and_holdout_equals_lifetimes(raw, freq, totals, customer_1)
 def test_integer_dates_without_a_format_are_refused(raw):
     with pytest.raises(InputError, match="holds numbers"):
         clv.summary_data_from_transaction_data(raw, "customer_id", "date")
+    with pytest.raises(InputError, match="observation_period_end '1997-09-30' is not a date written as "
+                                         "datetime_format '%Y%m%d' says"):
+        clv.summary_data_from_transaction_data(raw, "customer_id", "date", datetime_format="%Y%m%d",
+                                               observation_period_end="1997-09-30")
     with pytest.raises(InputError, match="must be before"):
         clv.calibration_and_holdout_data(raw, "customer_id", "date", "19980630", "19970930",
                                          datetime_format="%Y%m%d")
