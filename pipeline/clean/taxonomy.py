@@ -323,10 +323,19 @@ def read_document(path: str | Path) -> dict:
     return doc
 
 
-@functools.lru_cache(maxsize=8)
 def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY, local: str | Path | None = None) -> Taxonomy:
     """The taxonomy in ``path`` (the built-in one by default), with a deployment's own file
-    ``local`` merged over it (:func:`pipeline.clean.taxonomy_local.merge_documents`)."""
+    ``local`` merged over it (:func:`pipeline.clean.taxonomy_local.merge_documents`). Built once
+    per content of the files: an analyst who edits taxonomy.yml and cleans again in the same
+    session gets the edited rules."""
+    from pipeline.runtime.atomic import sha256_file
+
+    digests = tuple(sha256_file(p) if Path(p).is_file() else "" for p in (path, local) if p is not None)
+    return _load_taxonomy(str(path), None if local is None else str(local), digests)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_taxonomy(path: str, local: str | None, _digests: tuple[str, ...]) -> Taxonomy:
     from pipeline.clean.taxonomy_local import merge_documents
 
     path = Path(path)

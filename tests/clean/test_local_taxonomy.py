@@ -167,3 +167,11 @@ def test_the_suggestions_file_is_a_local_taxonomy_file(tmp_path):
     doc = yaml.safe_load(suggestions_yaml(found, BUILT_IN))
     nearest = found["suggested"].iloc[0]
     assert doc == {"symptoms": [{"code": nearest, "texts": [found["text"].iloc[0]]}]}      # 天知道: a comment
+
+
+def test_an_edited_local_file_is_read_again_in_the_same_session(tmp_path):
+    local = tmp_path / "taxonomy.yml"
+    local.write_text("symptoms:\n  - code: HDD_AMBER\n    texts: [disk shows orange]\n", encoding="utf-8")
+    assert load_taxonomy(DEFAULT_TAXONOMY, local).symptom_code("disk shows orange") == "HDD_AMBER"
+    local.write_text("symptoms:\n  - code: SYSTEM_LED\n    texts: [disk shows orange]\n", encoding="utf-8")
+    assert load_taxonomy(DEFAULT_TAXONOMY, local).symptom_code("disk shows orange") == "SYSTEM_LED"
