@@ -27,27 +27,19 @@ def reject_reasons(rejects: pd.DataFrame) -> pd.DataFrame:
 
 
 def unmapped_texts(dispatches: pd.DataFrame, top: int = 20, taxonomy=None) -> pd.DataFrame:
-    """Symptom and cause texts not confidently coded (``UNMAPPED``), by frequency: the phrases to
-    add next. ``suggested`` is the code the similarity model found nearest and ``similarity`` how
-    near (0–1, below the taxonomy's threshold, or the code would have been taken)."""
-    symptoms = dispatches.loc[dispatches["symptom_code"] == UNMAPPED, "symptom_text"]
-    causes = dispatches.loc[dispatches["cause_codes"].map(lambda c: UNMAPPED in list(c)), "cause_text"]
-    parts = [pd.DataFrame({"kind": kind, "text": texts}) for kind, texts in (("symptom", symptoms), ("cause", causes))]
-    both = pd.concat(parts, ignore_index=True)
-    if both.empty:
-        return pd.DataFrame(columns=["kind", "text", "dispatches", "suggested", "similarity"])
-    out = both.groupby(["kind", "text"]).size().rename("dispatches").reset_index()
-    out = out.sort_values(["dispatches", "kind", "text"], ascending=[False, True, True]).head(top).reset_index(
-        drop=True)
+    """The symptom and cause texts left ``UNMAPPED`` or coded only by a weak similarity, most
+    dispatches first: the phrases to add next (:func:`pipeline.analyses.taxonomy_suggest.coding_suggestions`,
+    which ``python -m pipeline taxonomy suggest`` writes out in full). ``suggested`` is the code the
+    similarity model found nearest (for a weakly coded text, the code it was given) and
+    ``similarity`` how near (cosine, 0–1)."""
+    from pipeline.analyses.taxonomy_suggest import coding_suggestions
+
     if taxonomy is None:
         from pipeline.clean.taxonomy import load_taxonomy
 
         taxonomy = load_taxonomy()
-    coded = [taxonomy.code_symptom(x) if k == "symptom" else taxonomy.code_causes(x)
-             for k, x in zip(out["kind"], out["text"])]
-    out["suggested"] = [c.suggestion if c is not None else None for c in coded]
-    out["similarity"] = [c.confidence if c is not None else None for c in coded]
-    return out
+    found = coding_suggestions(dispatches, taxonomy).head(top).rename(columns={"confidence": "similarity"})
+    return found[["kind", "text", "dispatches", "suggested", "similarity"]].reset_index(drop=True)
 
 
 def customer_merges(customer_names: pd.DataFrame) -> pd.DataFrame:

@@ -86,30 +86,29 @@ class Rule:
 
     @functools.cached_property
     def _patterns(self):
-        return ([_keyword_pattern(w) for w in self.any_of + self.nouns],
+        return ([_keyword_pattern(w) for w in self.any_of], [_keyword_pattern(w) for w in self.nouns],
                 [[_keyword_pattern(w) for w in group] for group in self.all_of])
-
-    @functools.cached_property
-    def _noun_patterns(self):
-        return [_keyword_pattern(w) for w in self.nouns]
 
     def names_part_only(self, key: str) -> bool:
         """The rule matches ``key`` through its ``nouns`` alone."""
-        if not any(p.search(key) for p in self._noun_patterns):
-            return False
-        return not Rule(self.code, self.any_of, self.all_of, ()).spans(key)
+        any_of, nouns, _ = self._patterns
+        return (any(p.search(key) for p in nouns) and not any(p.search(key) for p in any_of)
+                and not self._all_spans(key))
+
+    def _all_spans(self, key: str) -> list[tuple[int, int]]:
+        """Where each ``all`` group first matches, or [] unless every group does."""
+        every = []
+        for group in self._patterns[2]:
+            hits = [m.span() for p in group if (m := p.search(key))]
+            if not hits:
+                return []
+            every.append(min(hits))
+        return every
 
     def spans(self, key: str) -> list[tuple[int, int]]:
         """Where the rule's keywords occur in ``key`` (start, end), or [] when it does not match."""
-        any_of, all_of = self._patterns
-        found = [m.span() for p in any_of if (m := p.search(key))]
-        every = []
-        for group in all_of:
-            hits = [m.span() for p in group if (m := p.search(key))]
-            if not hits:
-                return found
-            every.append(min(hits))
-        return found + every
+        any_of, nouns, _ = self._patterns
+        return [m.span() for p in any_of + nouns if (m := p.search(key))] + self._all_spans(key)
 
     def examples(self) -> list[str]:
         """The texts the similarity model learns this code from: labels, keywords and phrases."""

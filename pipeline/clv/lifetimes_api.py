@@ -46,7 +46,9 @@ def _periods(transactions, customer_id_col, datetime_col, monetary_value_col, da
     frame = pd.DataFrame({"customer": transactions[customer_id_col].to_numpy(), "date": dates.to_numpy()})
     if monetary_value_col:
         frame["value"] = pd.to_numeric(transactions[monetary_value_col], errors="raise").to_numpy(dtype=float)
-    return frame.dropna(subset=["customer", "date"])
+    frame = frame.dropna(subset=["customer", "date"])
+    frame["period"] = _ordinals(frame["date"], freq)
+    return frame
 
 
 def summary_data_from_transaction_data(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
@@ -63,26 +65,33 @@ def summary_data_from_transaction_data(transactions: pd.DataFrame, customer_id_c
     tx = _periods(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, freq)
     end = _period_end(observation_period_end, datetime_format, tx["date"].max() if len(tx) else pd.NaT,
                       "observation_period_end")
+    out = _summary(tx, end, freq, freq_multiplier, include_first_transaction, monetary_value_col is not None)
+    out.index.name = customer_id_col
+    return out
+
+
+def _summary(tx: pd.DataFrame, end: pd.Timestamp, freq: str, freq_multiplier: float, include_first: bool,
+             has_value: bool) -> pd.DataFrame:
+    """:func:`summary_data_from_transaction_data` on the parsed transactions (``customer``, ``date``,
+    ``period``, ``value``)."""
     end_ordinal = pd.Series([end]).dt.to_period(freq).array.asi8[0]
-    tx["period"] = _ordinals(tx["date"], freq)
     # lifetimes compares periods, not dates: a purchase later in the end's own period is kept
     # (weekly, 1997-10-01 with an end of 1997-09-30, both in the week of 29 September)
     tx = tx[tx["period"] <= end_ordinal]
     if tx.empty:
         raise InputError("no transactions on or before observation_period_end")
-    aggregations = {"value": "sum"} if monetary_value_col else {"date": "size"}
+    aggregations = {"value": "sum"} if has_value else {"date": "size"}
     per_period = tx.groupby(["customer", "period"], sort=True).agg(aggregations).reset_index()
     first = per_period.groupby("customer")["period"].transform("min")
     per_period["repeat"] = per_period["period"] > first
     g = per_period.groupby("customer", sort=True)
     out = pd.DataFrame({
-        "frequency": g["repeat"].sum().astype(float) + (1.0 if include_first_transaction else 0.0),
+        "frequency": g["repeat"].sum().astype(float) + (1.0 if include_first else 0.0),
         "recency": (g["period"].max() - g["period"].min()).astype(float) / freq_multiplier,
         "T": (end_ordinal - g["period"].min()).astype(float) / freq_multiplier,
     })
-    out.index.name = customer_id_col
-    if monetary_value_col:
-        counted = per_period if include_first_transaction else per_period[per_period["repeat"]]
+    if has_value:
+        counted = per_period if include_first else per_period[per_period["repeat"]]
         out["monetary_value"] = counted.groupby("customer")["value"].mean().reindex(out.index).fillna(0.0)
     return out
 
@@ -106,14 +115,10 @@ def calibration_and_holdout_data(transactions: pd.DataFrame, customer_id_col: st
                          f"{end.date()}")
     # the calibration purchases are those on or before the calibration end's date (lifetimes splits on
     # dates, then counts periods)
-    dates = read_dates(transactions[datetime_col], datetime_col, datetime_format)
-    cal = summary_data_from_transaction_data(
-        transactions[(dates <= cal_end).to_numpy()], customer_id_col, datetime_col, monetary_value_col,
-        datetime_format,
-        observation_period_end=cal_end, freq=freq, freq_multiplier=freq_multiplier,
-        include_first_transaction=include_first_transaction).add_suffix("_cal")
-    holdout = tx[(tx["date"] > cal_end) & (tx["date"] <= end) & tx["customer"].isin(cal.index)].copy()
-    holdout["period"] = _ordinals(holdout["date"], freq)
+    cal = _summary(tx[tx["date"] <= cal_end], cal_end, freq, freq_multiplier, include_first_transaction,
+                   monetary_value_col is not None).add_suffix("_cal")
+    cal.index.name = customer_id_col
+    holdout = tx[(tx["date"] > cal_end) & (tx["date"] <= end) & tx["customer"].isin(cal.index)]
     cal["frequency_holdout"] = (holdout.drop_duplicates(["customer", "period"]).groupby("customer").size()
                                 .reindex(cal.index).fillna(0).astype(float))
     if monetary_value_col:

@@ -65,7 +65,7 @@ def read_dates(values: pd.Series, column: str, datetime_format: str | None = Non
     """``values`` as datetimes: by ``datetime_format`` when given (numbers are read as their digits,
     19970101 → "19970101"), else as pandas reads dates. Numbers without a format are refused, and
     so is text that is not dates, each with one message naming the column."""
-    from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     numeric = is_numeric_dtype(values) and not is_bool_dtype(values)
     if datetime_format is not None:
@@ -78,8 +78,6 @@ def read_dates(values: pd.Series, column: str, datetime_format: str | None = Non
         example = values.dropna().iloc[0] if values.notna().any() else ""
         raise InputError(f"holds numbers ({example}), not dates; pandas would read them as nanoseconds after 1970. "
                          f"Give datetime_format, e.g. datetime_format=\"%Y%m%d\" for 19970101", column=column)
-    if is_datetime64_any_dtype(values):
-        return pd.to_datetime(values)
     try:
         return pd.to_datetime(values)
     except (ValueError, TypeError):

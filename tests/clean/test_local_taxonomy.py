@@ -175,3 +175,23 @@ def test_an_edited_local_file_is_read_again_in_the_same_session(tmp_path):
     assert load_taxonomy(DEFAULT_TAXONOMY, local).symptom_code("disk shows orange") == "HDD_AMBER"
     local.write_text("symptoms:\n  - code: SYSTEM_LED\n    texts: [disk shows orange]\n", encoding="utf-8")
     assert load_taxonomy(DEFAULT_TAXONOMY, local).symptom_code("disk shows orange") == "SYSTEM_LED"
+
+
+def test_coded_columns_with_the_column_missing_or_empty(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "tickets.csv").write_text("id,customer,opened,symptom\nT1,Acme,2009-01-05,Symptom 491\n"
+                                     "T2,Acme,2009-01-06,\n", encoding="utf-8")
+    (raw / "sources.yml").write_text(
+        "sources:\n  - path: tickets.csv\n    table: dispatches\n"
+        "    columns: {ticket_id: id, customer_name: customer, reported_at: opened, symptom_text: symptom}\n"
+        "    options: {coded_columns: [symptom_text, cause_text]}\n", encoding="utf-8")
+    d = clean(raw, run_date="2009-12-31").tables["dispatches"]
+    assert d["symptom_code"].tolist() == ["Symptom 491", None]
+    assert d["symptom_method"].tolist() == ["source", None]
+    assert [list(c) for c in d["cause_codes"]] == [[], []]          # no cause column: no codes, no error
+    (raw / "sources.yml").write_text(
+        "sources:\n  - path: tickets.csv\n    table: dispatches\n    columns: {ticket_id: id}\n"
+        "    options: {coded_columns: [symptom]}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="coded_columns is \\['symptom'\\]; give a list of symptom_text, cause_text"):
+        clean(raw, run_date="2009-12-31")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.clean.taxonomy import load_taxonomy
 
@@ -26,3 +27,24 @@ def test_an_aviation_logbook_is_left_unmapped(real_data):
     # known-words gate and the maintenance verbs in the filler list, 345 and 1,164
     assert coded_problems <= 0.03 * len(problems)
     assert coded_actions <= 0.15 * len(actions)
+
+
+@pytest.mark.parametrize("name, suggested", [
+    ("servicenow", 0),          # u_symptom declared as the desk's own codes: nothing to suggest
+    ("superstore", 0),          # sales only: no dispatches table at all
+    ("bpic2013", 0),            # an event log of tickets without free text
+])
+def test_suggestions_on_real_exports_without_free_text_to_code(real_data, tmp_path, name, suggested):
+    """``taxonomy suggest`` on the worked examples: a table missing, or no text column, gives a valid
+    file with nothing to accept, not a crash."""
+    from pipeline.analyses.taxonomy_suggest import write_suggestions
+    from pipeline.clean import clean
+    from pipeline.processed import write_processed
+    from tests.real.conftest import example_raw
+
+    raw = example_raw(real_data, tmp_path, name)
+    write_processed(clean(raw, run_date="2026-11-29"), tmp_path / "processed")
+    target, found = write_suggestions(tmp_path / "processed")
+    assert len(found) == suggested
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) is None        # comments only
+    assert "# Coding suggestions" in target.read_text(encoding="utf-8")
