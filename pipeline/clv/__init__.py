@@ -38,16 +38,48 @@ names and defaults: ``freq="D"``, whole calendar periods); :mod:`~pipeline.clv.m
 ``gamma_gamma``, ``shifted_beta_geo``); :mod:`~pipeline.clv.numerics` (log 2F1, quadrature, numerical
 derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and output handling);
 :mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`, :func:`model_parameters_table`,
-:func:`calibration_holdout_comparison`).  Everything analysts use is importable from here.
+:func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate` (simulated customers, seeded, under
+lifetimes' generator names); :mod:`~pipeline.clv.models.persistence` (``save_model`` / :func:`load_model` as
+JSON).  Everything analysts use is importable from here.
+
+For lifetimes users
+-------------------
+lifetimes' class names are aliases here (``BetaGeoFitter``, ``ParetoNBDFitter``, ``GammaGammaFitter``), the
+models take lifetimes' positional ``fit(frequency, recency, T, weights)`` and keep ``.data``, and the
+prediction methods, ``summary``, ``save_model`` / ``load_model``, :func:`expected_cumulative_transactions`,
+:func:`calculate_alive_path` and the data generators have lifetimes' names and arguments.  Differences, on
+purpose: models save as JSON, not pickles; generators are seeded and count repeat purchases, not distinct
+time units; ``GammaGamma.conditional_expected_average_profit()`` without arguments is the population
+mean (lifetimes: the fitted customers); :func:`rfm_summary` keeps weeks as its default unit while the
+lifetimes-named functions default to days, as lifetimes does.
 """
 
 from .diagnostics import calibration_holdout_comparison, frequency_spend_correlation, model_parameters_table
-from .lifetimes_api import calibration_and_holdout_data, summary_data_from_transaction_data
+from .generate import (
+    beta_geometric_beta_binom_model,
+    beta_geometric_nbd_model,
+    beta_geometric_nbd_model_transactional_data,
+    modified_beta_geometric_nbd_model,
+    pareto_nbd_model,
+)
+from .lifetimes_api import (
+    calculate_alive_path,
+    calibration_and_holdout_data,
+    expected_cumulative_transactions,
+    summary_data_from_transaction_data,
+)
 from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
+from .models.persistence import load_model
 from .models.shifted_beta_geo import ShiftedBetaGeo
 from .summary import rfm_summary
+
+# lifetimes' class names, so that ``from lifetimes import BetaGeoFitter`` becomes
+# ``from pipeline.clv import BetaGeoFitter`` and nothing else in the notebook changes
+BetaGeoFitter = BetaGeo
+ParetoNBDFitter = ParetoNBD
+GammaGammaFitter = GammaGamma
 
 __all__ = [
     "rfm_summary",
@@ -57,6 +89,17 @@ __all__ = [
     "ParetoNBD",
     "GammaGamma",
     "ShiftedBetaGeo",
+    "BetaGeoFitter",
+    "ParetoNBDFitter",
+    "GammaGammaFitter",
+    "load_model",
+    "expected_cumulative_transactions",
+    "calculate_alive_path",
+    "beta_geometric_nbd_model",
+    "beta_geometric_nbd_model_transactional_data",
+    "pareto_nbd_model",
+    "modified_beta_geometric_nbd_model",
+    "beta_geometric_beta_binom_model",
     "frequency_spend_correlation",
     "model_parameters_table",
     "calibration_holdout_comparison",

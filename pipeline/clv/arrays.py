@@ -55,3 +55,13 @@ def get_column(data, names: tuple[str, ...]):
         if n in data.columns:
             return data[n]
     raise InputError(f"column {names[0]!r} not found (columns: {list(data.columns)})", column=names[0])
+
+
+def fitted_data(cols: dict[str, np.ndarray], weights, index) -> pd.DataFrame:
+    """The data a model was fitted on, as lifetimes keeps it in ``.data``: the columns, ``weights``
+    (customers per row, 1 when not given) and `index` (lifetimes' ``fit(..., index=)``) as its index."""
+    n = len(next(iter(cols.values())))
+    w = np.ones(n) if weights is None else np.broadcast_to(as_array(weights), (n,))
+    if index is not None and len(index) != n:
+        raise InputError(f"index has {len(index)} labels for {n} rows")
+    return pd.DataFrame({**cols, "weights": w}, index=index)

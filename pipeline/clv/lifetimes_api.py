@@ -126,3 +126,55 @@ def calibration_and_holdout_data(transactions: pd.DataFrame, customer_id_col: st
     ordinals = pd.Series([cal_end, end]).dt.to_period(freq).array.asi8
     cal["duration_holdout"] = float(ordinals[1] - ordinals[0]) / freq_multiplier
     return cal
+
+
+def expected_cumulative_transactions(model, transactions: pd.DataFrame, datetime_col: str, customer_id_col: str,
+                                     t: int, datetime_format: str | None = None, freq: str = "D",
+                                     freq_multiplier: int = 1, set_index_date: bool = False) -> pd.DataFrame:
+    """Actual and expected cumulative repeat transactions of the whole customer base over the `t`
+    periods of `freq` from the first transaction, as lifetimes 0.11.3 computes them (Fader, Hardie &
+    Lee 2005, "A note on implementing the Pareto/NBD model in MATLAB", p. 8).
+
+    A customer's transactions are counted once per period. ``predicted`` at period i is
+    sum over customers who first bought before period i of E[X(i - first period)], the model's
+    ``expected_number_of_purchases_up_to_time`` in units of ``freq_multiplier`` periods; ``actual`` is
+    the repeat transactions in the first i periods. One row per ``freq_multiplier`` periods, indexed
+    0, 1, ... (or by period with ``set_index_date``)."""
+    if t < 1:
+        raise InputError(f"t must be at least 1 period, got {t!r}")
+    tx = _periods(transactions, customer_id_col, datetime_col, None, datetime_format, freq)
+    start = int(tx["period"].min())
+    per_period = tx.loc[tx["period"] <= start + t].drop_duplicates(["customer", "period"])
+    first = per_period.groupby("customer")["period"].transform("min")
+    offsets = per_period["period"].to_numpy() - start            # 0..t
+    is_first = per_period["period"].to_numpy() == first.to_numpy()
+    new_customers = np.bincount(offsets[is_first], minlength=t + 1).astype(float)
+    repeats = np.bincount(offsets[~is_first], minlength=t + 1).astype(float)
+    lags = np.arange(1, t + 1, dtype=float)
+    expected = np.concatenate([[0.0], np.asarray(model.expected_number_of_purchases_up_to_time(lags / freq_multiplier),
+                                                 dtype=float)])
+    # predicted[i] = sum_{o < i} new_customers[o] expected[i - o]: a convolution over the first-purchase offsets
+    predicted_all = np.convolve(new_customers, expected)[: t + 1]
+    steps = np.arange(1, t // freq_multiplier + 1) * freq_multiplier
+    frame = pd.DataFrame({"actual": np.cumsum(repeats)[steps - 1], "predicted": predicted_all[steps]})
+    if set_index_date:
+        frame.index = pd.PeriodIndex.from_ordinals(start + steps - 1, freq=freq)
+    return frame
+
+
+def calculate_alive_path(model, transactions: pd.DataFrame, datetime_col: str, t: int, freq: str = "D") -> pd.Series:
+    """One customer's P(alive) at each period 0..t from the first purchase (lifetimes' function, for
+    :func:`~pipeline.clv.plot_history_alive`): after each period, frequency is the periods with a
+    purchase after the first, recency the period of the last, T the period itself, all in `freq`
+    periods. `transactions` are that customer's purchases. The path runs past t when the purchases do."""
+    dates = read_dates(transactions[datetime_col], datetime_col, None).dropna()
+    if dates.empty:
+        raise InputError(f"no dates in column {datetime_col!r}: the customer has no purchases", column=datetime_col)
+    ordinals = _ordinals(dates, freq)
+    bought = np.bincount(ordinals - ordinals.min()) > 0
+    bought = np.concatenate([bought, np.zeros(max(t + 1 - bought.size, 0), dtype=bool)])
+    T = np.arange(bought.size, dtype=float)
+    frequency = np.cumsum(bought) - 1.0
+    recency = np.maximum.accumulate(np.where(bought, T, 0.0))
+    return pd.Series(np.asarray(model.conditional_probability_alive(frequency, recency, T), dtype=float),
+                     index=pd.RangeIndex(bought.size))

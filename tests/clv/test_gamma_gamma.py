@@ -26,12 +26,13 @@ def test_customer_lifetime_value(bg_cdnow, gg_cdnow, cdnow_cal):
     s = cdnow_cal
     c12 = gg_cdnow.customer_lifetime_value(bg_cdnow, s.frequency, s.recency, s["T"], s.monetary_value,
                                            time=12, discount_rate=0.01, freq="W")
-    c24 = gg_cdnow.customer_lifetime_value(bg_cdnow, s.frequency, s.recency, s["T"], s.monetary_value, time=24)
+    c24 = gg_cdnow.customer_lifetime_value(bg_cdnow, s.frequency, s.recency, s["T"], s.monetary_value, time=24,
+                                           freq="W")
     assert isinstance(c12, pd.Series) and c12.index.equals(s.index) and c12.name == "clv"
     assert (c12 > 0).all() and (c24 >= c12).all()
     # undiscounted CLV = expected spend x expected purchases over 12 months
     c0 = gg_cdnow.customer_lifetime_value(bg_cdnow, s.frequency, s.recency, s["T"], s.monetary_value,
-                                          discount_rate=0.0)
+                                          discount_rate=0.0, freq="W")
     direct = (gg_cdnow.conditional_expected_average_profit(s.frequency, s.monetary_value)
               * bg_cdnow.conditional_expected_number_of_purchases_up_to_time(12 * 4.345, s.frequency, s.recency,
                                                                               s["T"]))

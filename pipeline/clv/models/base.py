@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, get_column
+from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column
 from ..numerics import (
     hess_from_grad,
     num_grad,
@@ -48,6 +48,7 @@ class BaseModel:
         self.penalizer_coef = float(penalizer_coef)
         self.ci_method = ci_method
         self.params_: dict[str, float] | None = None
+        self.data: pd.DataFrame | None = None
 
     # optimiser limits (class attributes, set on an instance to change): L-BFGS iterations over all
     # starts before the best point so far is taken, and iterations a parameter may sit at the search
@@ -79,6 +80,8 @@ class BaseModel:
     # parameters that carry the unit of a data column: {param: column}; the fit runs on data divided
     # by the column's weighted mean (so all log-parameters are O(1)) and the estimates are rescaled.
     _scale_params: dict[str, str] = {}
+    # lower bounds on log-parameters beyond the search box: {param: floor}, e.g. {"q": 0.0} for q >= 1
+    _log_floor: dict[str, float] = {}
 
     def _objective(self, d: dict[str, np.ndarray], w: np.ndarray, n: float):
         """nll(lp), fun_grad(lp), grad(lp), hess(lp) of the mean negative log-likelihood in log-params."""
@@ -134,6 +137,10 @@ class BaseModel:
             for k in self._scaled_columns(col):
                 ds[k] = d[k] / c
         nll, fun_grad, grad, hess = self._objective(ds, w, n)
+        # the search box in (scaled) log-parameters; a constraint (GammaGamma's q_constraint) raises a floor
+        lo = np.full(len(self._names), -15.0)
+        for name, floor in self._log_floor.items():
+            lo[self._names.index(name)] = floor - shift[self._names.index(name)]
 
         iterations = [0]
         self.stopped_early_ = False
@@ -156,11 +163,11 @@ class BaseModel:
                     self.stopped_early_ = True
                     raise StopIteration
 
-            return optimize.minimize(fun_grad, s0, jac=True, method="L-BFGS-B", bounds=[(-15.0, 15.0)] * len(s0),
+            return optimize.minimize(fun_grad, s0, jac=True, method="L-BFGS-B", bounds=[(float(v), 15.0) for v in lo],
                                      callback=stop, options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
 
         start = (np.asarray(x0, float) if x0 is not None else self._x0(d, w)) - shift
-        start = np.clip(start, -14.0, 14.0)
+        start = np.clip(start, np.maximum(lo, -14.0), 14.0)
         res = lbfgs(start)
         x, f = res.x, res.fun
         if not (np.isfinite(f) and f < 1e299 and np.max(np.abs(grad(x))) < 1e-6):
@@ -170,12 +177,12 @@ class BaseModel:
                 x, f = alt.x, alt.fun
             if np.max(np.abs(x)) < 14.9 and iterations[0] < self.max_iterations:  # not at a bound: Nelder-Mead
                 budget = {} if self.max_fallback_evaluations is None else {"maxfev": self.max_fallback_evaluations}
-                nm = optimize.minimize(nll, x, method="Nelder-Mead",
+                nm = optimize.minimize(lambda z: nll(np.maximum(z, lo)), x, method="Nelder-Mead",
                                        options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-15, **budget})
                 if self.max_fallback_evaluations is not None and nm.nfev >= self.max_fallback_evaluations:
                     self.stopped_early_ = True  # the budget ran out, not the search
                 if nm.fun < f:
-                    x, f = nm.x, nm.fun
+                    x, f = np.maximum(nm.x, lo), nm.fun
         # Newton polish on the (numerical) Hessian
         for _ in range(10):
             g = grad(x)
@@ -188,6 +195,8 @@ class BaseModel:
             if not np.all(np.isfinite(step)):
                 break
             for t in (1.0, 0.5, 0.25, 0.1):
+                if np.any(x + t * step < lo):
+                    continue
                 fn = nll(x + t * step)
                 if fn <= f:
                     x, f = x + t * step, fn
@@ -205,6 +214,11 @@ class BaseModel:
         x = x + shift
         nll, fun_grad, grad, hess = self._objective(d, w, n)
         grad_final = grad(x)
+        for name, floor in self._log_floor.items():
+            # at a constraint's floor a gradient pointing below it is not a failure to converge
+            i = self._names.index(name)
+            if x[i] <= floor + 1e-9 and grad_final[i] > 0:
+                grad_final[i] = 0.0
         H = hess(x) * n  # Hessian of the total negative log-likelihood in log-parameter space
         self._log_params = x
         est = np.exp(x)
@@ -241,6 +255,40 @@ class BaseModel:
         self.confidence_intervals_ = self.summary_[["ci_low", "ci_high"]].copy()
         return self
 
+    def _initial_log_params(self, initial_params):
+        """A start in log-parameters from a mapping of parameters, or lifetimes' array of log-parameters."""
+        if initial_params is None:
+            return None
+        if isinstance(initial_params, Mapping):
+            return np.log([initial_params[n] for n in self._names])
+        start = as_array(initial_params).ravel()
+        if start.size != len(self._names):
+            raise InputError(f"initial_params needs {len(self._names)} values ({', '.join(self._names)}), "
+                             f"got {start.size}")
+        return start
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The estimates in lifetimes' layout: coef, se(coef), lower 95% bound, upper 95% bound."""
+        if self.params_ is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit() first")
+        s = self.summary_
+        return pd.DataFrame({"coef": s["estimate"], "se(coef)": s["se"], "lower 95% bound": s["ci_low"],
+                             "upper 95% bound": s["ci_high"]}, index=pd.Index(self._names))
+
+    def save_model(self, path, save_data: bool = True, save_generate_data_method: bool = True,
+                   values_to_save=None) -> None:
+        """Write the fitted model to `path` as JSON (not a pickle: safe to load from anywhere), atomically.
+        ``save_data=False`` leaves ``.data`` out; the other arguments are lifetimes' and have nothing
+        to do here (there is no generate-data closure to pickle)."""
+        from .persistence import save_model
+        save_model(self, path, save_data=save_data)
+
+    def load_model(self, path):
+        """Load a model written by :meth:`save_model` into this instance (lifetimes' call) and return it."""
+        from .persistence import load_into
+        return load_into(self, path)
+
     def _p(self, *names):
         if self.params_ is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted; call fit() first")
@@ -258,23 +306,54 @@ class RFModel(BaseModel):
     of the last one and the length of observation, both times since the first purchase in the unit of
     the summary (weeks when :func:`~pipeline.clv.rfm_summary` is called with ``freq="W"``)."""
 
-    def fit(self, data: pd.DataFrame | None = None, weights=None, *, frequency=None, recency=None, T=None,
-            initial_params: Mapping[str, float] | None = None):
-        """Fit on a summary table (columns frequency, recency, T -- or their ``_cal`` variants), or on
-        arrays passed as keywords.  ``weights`` (array or column name) counts customers per row."""
+    def fit(self, frequency=None, recency=None, T=None, weights=None, initial_params=None,
+            verbose: bool = False, tol: float | None = None, index=None, *, data: pd.DataFrame | None = None):
+        """Fit on frequency, recency and T, positional as in lifetimes (``fit(f, r, T, weights)``), or on a
+        summary table passed first (``fit(summary)``; columns frequency, recency, T or their ``_cal``
+        variants; ``weights`` may then name a column).
+
+        ``weights`` counts customers per row (lifetimes' aggregated patterns).  ``initial_params``: a
+        mapping of parameters ({"r": 0.2, ...}) or, as in lifetimes, an array of log-parameters in
+        ``params_`` order.  ``index`` labels the rows of ``.data`` (lifetimes' name); a summary table's
+        own index is kept when ``index`` is not given.  ``verbose`` and ``tol`` are accepted for
+        lifetimes' calls and do not change the fit: it always runs to a gradient below 1e-5."""
+        if isinstance(frequency, pd.DataFrame):
+            data, frequency = frequency, None
         if data is not None:
             if isinstance(weights, str):
                 weights = data[weights]
             frequency = get_column(data, ("frequency", "frequency_cal"))
             recency = get_column(data, ("recency", "recency_cal"))
             T = get_column(data, ("T", "T_cal"))
+            if index is None:
+                index = data.index
         if frequency is None or recency is None or T is None:
             raise InputError("fit needs a summary table or frequency, recency and T")
         x, tx, TT = as_array(frequency), as_array(recency), as_array(T)
         _check_rft(x, tx, TT)
+        if index is None and isinstance(first_series(frequency, recency, T), pd.Series):
+            index = first_series(frequency, recency, T).index
         d, w = distinct_rows({"x": x, "t_x": tx, "T": TT}, weights)
-        x0 = None if initial_params is None else np.log([initial_params[n] for n in self._names])
-        return self._fit_data(d, w, x0)
+        self.data = fitted_data({"frequency": x, "recency": tx, "T": TT}, weights, index)
+        return self._fit_data(d, w, self._initial_log_params(initial_params))
+
+    def conditional_probability_alive_matrix(self, max_frequency: int | None = None,
+                                             max_recency: int | None = None) -> np.ndarray:
+        """P(alive) on a grid, as lifetimes: rows are recency 0..max_recency, columns frequency
+        0..max_frequency, all at T = max_recency (defaults: the largest frequency and T of ``.data``)."""
+        if max_frequency is None or max_recency is None:
+            if getattr(self, "data", None) is None:
+                raise InputError("conditional_probability_alive_matrix needs max_frequency and max_recency "
+                                 "on a model loaded without its data")
+            max_frequency = int(self.data["frequency"].max()) if max_frequency is None else max_frequency
+            max_recency = int(self.data["T"].max()) if max_recency is None else max_recency
+        tx, x = np.meshgrid(np.arange(max_recency + 1.0), np.arange(max_frequency + 1.0), indexing="ij")
+        return np.asarray(self.conditional_probability_alive(x, tx, float(max_recency)), dtype=float)
+
+    def expected_probability_no_purchase(self, t, frequency, recency, T):
+        """P(no purchase in (T, T + t] | frequency, recency, T) (PyMC-Marketing's name), t in the unit
+        of the summary."""
+        return self.conditional_probability_of_n_purchases_up_to_time(0, t, frequency, recency, T)
 
     def _scaled_columns(self, col):
         return ("t_x", "T") if col == "T" else (col,)

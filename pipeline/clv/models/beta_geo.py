@@ -12,6 +12,7 @@ import math
 import numpy as np
 from scipy import special
 
+from ...errors import InputError
 from ..arrays import as_array, first_series, unique_x, wrap_like
 from ..numerics import hess_from_grad, log_scale_objective
 from .base import RFModel
@@ -173,3 +174,44 @@ class BetaGeo(RFModel):
         num = (a + b + x - 1) / (a - 1) * (1 - term)
         res = num * special.expit(-self._log_odds_dead(x, tx, TT))
         return wrap_like(res, first_series(frequency, recency, T, t))
+
+    @staticmethod
+    def _log_pmf(n, t, r, alpha, a, b):
+        """log P(X(t) = n) of a BG/NBD customer with parameters (r, alpha, a, b) (eq. 8 of FHL 2005):
+        B(a, b+n)/B(a, b) NBD(n; r, alpha, t) + [n>0] B(a+1, b+n-1)/B(a, b) [1 - sum_{j<n} NBD(j)],
+        in log space; NBD(j; r, alpha, t) = Gamma(r+j)/(Gamma(r) j!) (alpha/(alpha+t))^r (t/(alpha+t))^j."""
+        n, t, r, alpha, b = np.broadcast_arrays(*(as_array(v) for v in (n, t, r, alpha, b)))
+        if np.any((n < 0) | (np.abs(n - np.round(n)) > 1e-9)):
+            raise InputError("n (the number of purchases) must be a non-negative integer")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lp, lq = np.log(alpha / (alpha + t)), np.log(t / (alpha + t))
+
+            def log_nbd(j):
+                return special.gammaln(r + j) - special.gammaln(r) - special.gammaln(j + 1) + r * lp \
+                    + np.where(j > 0, j * lq, 0.0)
+
+            first = special.betaln(a, b + n) - special.betaln(a, b) + log_nbd(n)
+            # 1 - sum_{j<n} NBD(j) is the upper tail P(NBD >= n): the regularised incomplete beta
+            # I_{t/(alpha+t)}(n, r), accurate where the subtraction would cancel
+            tail = np.log(special.betainc(np.maximum(n, 1), r, t / (alpha + t)))
+            second = special.betaln(a + 1, b + n - 1) - special.betaln(a, b) + tail
+        return np.where(n > 0, np.logaddexp(first, np.where(n > 0, second, -np.inf)), first)
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        """P(X(t) = n): the probability that a new customer makes n repeat purchases in (0, t]
+        (eq. 8 of FHL 2005; lifetimes' name and argument order)."""
+        r, alpha, a, b = self._p("r", "alpha", "a", "b")
+        return wrap_like(np.exp(self._log_pmf(n, t, r, alpha, a, b)), first_series(t, n))
+
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+        """P(Y(t) = n | x, t_x, T): the probability of n purchases in (T, T + t].
+
+        A customer alive at T has the posterior rate gamma(r + x, alpha + T) and drop-out probability
+        beta(a, b + x), and from T on behaves as a new BG/NBD customer with those parameters (the
+        process is memoryless); one who has dropped out buys nothing.  So
+        P(Y(t) = n) = P(alive) P_new(X(t) = n; r + x, alpha + T, a, b + x) + (1 - P(alive)) [n = 0]."""
+        r, alpha, a, b = self._p("r", "alpha", "a", "b")
+        n_, tt, x, tx, TT = np.broadcast_arrays(*(as_array(v) for v in (n, t, frequency, recency, T)))
+        alive = special.expit(-self._log_odds_dead(x, tx, TT))
+        res = alive * np.exp(self._log_pmf(n_, tt, r + x, alpha + TT, a, b + x)) + (1 - alive) * (n_ == 0)
+        return wrap_like(res, first_series(frequency, recency, T, t, n))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, first_series, get_column, unique_x, wrap_like
+from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column, unique_x, wrap_like
 from ..numerics import log_scale_objective
 from .base import BaseModel
 
@@ -132,16 +131,28 @@ class GammaGamma(BaseModel):
 
         return nll, fun_grad, grad, hess
 
-    def fit(self, data: pd.DataFrame | None = None, weights=None, *, frequency=None, monetary_value=None,
-            initial_params: Mapping[str, float] | None = None):
-        """Fit on a summary table (columns frequency, monetary_value, or their ``_cal`` variants)."""
+    def fit(self, frequency=None, monetary_value=None, weights=None, initial_params=None, verbose: bool = False,
+            tol: float | None = None, index=None, q_constraint: bool = False, *, data: pd.DataFrame | None = None):
+        """Fit on frequency and monetary value, positional as in lifetimes (``fit(f, m)``), or on a
+        summary table passed first (columns frequency, monetary_value or their ``_cal`` variants).
+
+        ``q_constraint=True`` (lifetimes' option) keeps q >= 1, so that the population mean spend
+        p v / (q - 1) is finite and positive.  ``weights``, ``initial_params``, ``index``, ``verbose``
+        and ``tol`` as in :meth:`~pipeline.clv.BetaGeo.fit`."""
+        if isinstance(frequency, pd.DataFrame):
+            data, frequency = frequency, None
         if data is not None:
             if isinstance(weights, str):
                 weights = data[weights]
             frequency = get_column(data, ("frequency", "frequency_cal"))
             monetary_value = get_column(data, ("monetary_value", "monetary_value_cal"))
+            if index is None:
+                index = data.index
         if frequency is None or monetary_value is None:
             raise InputError("fit needs a summary table or frequency and monetary_value")
+        if index is None and isinstance(first_series(frequency, monetary_value), pd.Series):
+            index = first_series(frequency, monetary_value).index
+        self._log_floor = {"q": 0.0} if q_constraint else {}
         x, m = as_array(frequency), as_array(monetary_value)
         w = np.ones_like(x) if weights is None else as_array(weights)
         keep = (x > 0) & (m > 0) & np.isfinite(m)
@@ -151,9 +162,9 @@ class GammaGamma(BaseModel):
                           RuntimeWarning, stacklevel=2)
         if not np.any(keep):
             raise InputError("GammaGamma needs repeat buyers (frequency > 0) with positive monetary value")
+        self.data = fitted_data({"monetary_value": m, "frequency": x}, weights, index)
         d, w = distinct_rows({"x": x[keep], "m": m[keep]}, w[keep])
-        x0 = None if initial_params is None else np.log([initial_params[n] for n in self._names])
-        return self._fit_data(d, w, x0)
+        return self._fit_data(d, w, self._initial_log_params(initial_params))
 
     @staticmethod
     def _ll(p, q, v, x, m):
@@ -194,10 +205,12 @@ class GammaGamma(BaseModel):
         return wrap_like(res, first_series(frequency, monetary_value))
 
     def customer_lifetime_value(self, transaction_model, frequency, recency, T, monetary_value,
-                                time: int = 12, discount_rate: float = 0.01, freq: str = "W"):
+                                time: int = 12, discount_rate: float = 0.01, freq: str = "D"):
         """Discounted CLV over `time` months, as lifetimes' ``customer_lifetime_value``.
 
-        ``freq`` is the unit of frequency/recency/T ("W", "D", "M", "H"); ``discount_rate`` is monthly.
+        ``freq`` is the unit of frequency/recency/T ("W", "D", "M", "H"); the default is lifetimes'
+        "D" (days), so pass ``freq="W"`` for a summary from :func:`~pipeline.clv.rfm_summary`, whose
+        default unit is weeks.  ``discount_rate`` is monthly.
         Expected purchases per month come from the transaction model's conditional expectation,
         spend from :meth:`conditional_expected_average_profit`.
         """

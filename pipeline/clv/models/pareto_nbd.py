@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from ...errors import InputError
 from ..arrays import as_array, first_series, wrap_like
 from ..numerics import log_A0_quadrature, log_hyp2f1_euler
 from .base import RFModel
+
+_GL64_NODES, _GL64_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
 class ParetoNBD(RFModel):
@@ -63,10 +66,64 @@ class ParetoNBD(RFModel):
         lA0 = self._log_A0(r, alpha, s, beta, x, tx, T)
         return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + lA0)
 
-    def conditional_probability_alive(self, frequency, recency, T):
-        """P(alive at T | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0)."""
-        x, tx, TT = np.broadcast_arrays(as_array(frequency), as_array(recency), as_array(T))
-        return wrap_like(special.expit(-self._log_odds_dead(x, tx, TT)), first_series(frequency, recency, T))
+    def conditional_probability_alive(self, frequency, recency, T, future_t=0.0):
+        """P(alive at T + future_t | x, t_x, T).  At future_t = 0 (lifetimes' call) it is
+        1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0); a customer alive at T drops out at a rate
+        that is gamma(s, beta + T) a posteriori, so is still alive future_t later with probability
+        ((beta+T)/(beta+T+future_t))^s (PyMC-Marketing's ``expected_probability_alive(future_t)``)."""
+        x, tx, TT, ft = np.broadcast_arrays(as_array(frequency), as_array(recency), as_array(T), as_array(future_t))
+        if np.any(ft < 0):
+            raise InputError("future_t must be non-negative")
+        _, _, s, beta = self._p("r", "alpha", "s", "beta")
+        alive = special.expit(-self._log_odds_dead(x, tx, TT)) * np.exp(-s * np.log1p(ft / (beta + TT)))
+        return wrap_like(alive, first_series(frequency, recency, T, future_t))
+
+    @staticmethod
+    def _pmf(n, t, r, alpha, s, beta):
+        """P(X(t) = n) of a Pareto/NBD customer with parameters (r, alpha, s, beta).
+
+        Given the drop-out time tau, purchases are NBD(r, alpha) over min(tau, t); tau is exponential with a
+        gamma(s, beta) rate, so P(tau > t) = (beta/(beta+t))^s with density s beta^s / (beta+tau)^(s+1):
+          P(X(t) = n) = (beta/(beta+t))^s NBD(n; t) + int_0^t s beta^s (beta+tau)^-(s+1) NBD(n; tau) d tau.
+        The integral is smooth in tau and is taken by 64-point Gauss-Legendre (relative error < 1e-12 at
+        the CDNOW estimates; Fader & Hardie's closed form, 2006 note, needs a sum of 2F1 terms that
+        cancel for large n)."""
+        n, t, r, alpha, s, beta = np.broadcast_arrays(*(as_array(v) for v in (n, t, r, alpha, s, beta)))
+        if np.any((n < 0) | (np.abs(n - np.round(n)) > 1e-9)):
+            raise InputError("n (the number of purchases) must be a non-negative integer")
+
+        const = (special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1))[..., None]
+        r_, a_, n1 = r[..., None], alpha[..., None], n[..., None]
+
+        def log_nbd(tau):
+            """log NBD(n; r, alpha, tau) at each tau (last axis)."""
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return const + r_ * np.log(a_ / (a_ + tau)) + np.where(n1 > 0, n1 * np.log(tau / (a_ + tau)), 0.0)
+
+        tau = t[..., None] * (_GL64_NODES + 1) / 2          # nodes on (0, t)
+        wq = t[..., None] * _GL64_WEIGHTS / 2
+        dens = np.log(s)[..., None] + s[..., None] * np.log(beta)[..., None] - (s + 1)[..., None] * np.log(
+            beta[..., None] + tau)
+        integral = np.sum(wq * np.exp(dens + log_nbd(tau)), axis=-1)
+        survive = np.exp(s * np.log(beta / (beta + t)) + log_nbd(t[..., None])[..., 0])
+        return survive + integral
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        """P(X(t) = n): the probability that a new customer makes n repeat purchases in (0, t]."""
+        r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
+        return wrap_like(self._pmf(n, t, r, alpha, s, beta), first_series(t, n))
+
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+        """P(Y(t) = n | x, t_x, T): the probability of n purchases in (T, T + t] (lifetimes' name and
+        argument order).  Alive at T, a customer's purchase and drop-out rates are a posteriori gamma(r + x,
+        alpha + T) and gamma(s, beta + T), independent, and the future is a new Pareto/NBD customer's:
+        P(Y(t) = n) = P(alive) P_new(X(t) = n; r + x, alpha + T, s, beta + T) + (1 - P(alive)) [n = 0]
+        (equal to eq. 16 of Fader, Hardie & Lee's 2006 note, which lifetimes implements)."""
+        r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
+        n_, tt, x, tx, TT = np.broadcast_arrays(*(as_array(v) for v in (n, t, frequency, recency, T)))
+        alive = special.expit(-self._log_odds_dead(x, tx, TT))
+        res = alive * self._pmf(n_, tt, r + x, alpha + TT, s, beta + TT) + (1 - alive) * (n_ == 0)
+        return wrap_like(res, first_series(frequency, recency, T, t, n))
 
     @staticmethod
     def _one_minus_pow_over(s, base, t):

@@ -78,3 +78,24 @@ class ShiftedBetaGeo(BaseModel):
         """Expected active customers n0 S(t) for t = 0..periods."""
         t = np.arange(int(periods) + 1)
         return pd.Series(n0 * np.asarray(self.survival(t)), index=pd.Index(t, name="t"), name="active")
+
+    def expected_residual_lifetime(self, t, discount_rate: float):
+        """DERL: the discounted expected residual lifetime of a customer who has renewed t times (is
+        active at t), in renewal periods (Fader & Hardie 2010, "Customer-base valuation in a contractual
+        setting: the perils of ignoring heterogeneity", eq. 6 with n - 1 = t):
+
+          DERL(d | t) = (beta + t) / (alpha + beta + t) 2F1(1, beta + t + 1; alpha + beta + t + 1; 1 / (1 + d))
+
+        = sum over k >= 1 of P(still active at t + k | active at t) / (1 + d)^(k - 1): the payments of
+        the renewals still to come, each discounted to the next renewal, the first undiscounted.
+        Multiplied by the payment per period it is the customer's residual value.  ``discount_rate``
+        is per renewal period (0.1 = 10% a year for annual contracts), > 0."""
+        alpha, beta = self._p("alpha", "beta")
+        tt = as_array(t)
+        d = float(discount_rate)
+        if not d > 0:
+            raise InputError(f"discount_rate must be positive, got {discount_rate!r}")
+        if np.any(tt < 0):
+            raise InputError("t (renewals made) must be non-negative")
+        res = (beta + tt) / (alpha + beta + tt) * special.hyp2f1(1.0, beta + tt + 1, alpha + beta + tt + 1, 1 / (1 + d))
+        return wrap_like(res, t)
