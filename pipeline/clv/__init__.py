@@ -40,7 +40,7 @@ derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and o
 :mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`, :func:`model_parameters_table`,
 :func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate` (simulated customers, seeded, under
 lifetimes' generator names); :mod:`~pipeline.clv.models.persistence` (``save_model`` / :func:`load_model` as
-JSON).  Everything analysts use is importable from here.
+JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic plots, in the report's chart style).  Everything analysts use is importable from here.
 
 For lifetimes users
 -------------------
@@ -75,6 +75,19 @@ from .models.persistence import load_model
 from .models.shifted_beta_geo import ShiftedBetaGeo
 from .summary import rfm_summary
 
+_PLOTS = ("plot_period_transactions", "plot_calibration_purchases_vs_holdout_purchases",
+          "plot_frequency_recency_matrix", "plot_probability_alive_matrix", "plot_cumulative_transactions",
+          "plot_incremental_transactions", "plot_history_alive")
+
+
+def __getattr__(name: str):
+    # the plots import matplotlib and seaborn: only when one is asked for, not with every model
+    if name in _PLOTS:
+        from . import plotting
+        return getattr(plotting, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # lifetimes' class names, so that ``from lifetimes import BetaGeoFitter`` becomes
 # ``from pipeline.clv import BetaGeoFitter`` and nothing else in the notebook changes
 BetaGeoFitter = BetaGeo
@@ -100,6 +113,7 @@ __all__ = [
     "pareto_nbd_model",
     "modified_beta_geometric_nbd_model",
     "beta_geometric_beta_binom_model",
+    *_PLOTS,
     "frequency_spend_correlation",
     "model_parameters_table",
     "calibration_holdout_comparison",

@@ -10,8 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-PALETTE = sns.color_palette("deep")
-WIDTH = 6.4          # inches: the text width of an A4 page with the report's margins
+from pipeline.report.charts.style import PALETTE, WIDTH, new_figure  # noqa: E402,F401 (the charts' style)
 
 
 def error_bars(value, low, high):
@@ -19,13 +18,6 @@ def error_bars(value, low, high):
     in another scale, or rounded, may sit a hair past its point), NaN where the interval is unknown."""
     value, low, high = (np.asarray(a, dtype=float) for a in (value, low, high))
     return [np.clip(value - low, 0, None), np.clip(high - value, 0, None)]
-
-
-def new_figure(height: float = 3.4):
-    """A figure of the report's text width and ``height`` inches, with the house axes (no top or right spine)."""
-    fig, ax = plt.subplots(figsize=(WIDTH, height))
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
 
 
 def horizontal_bars(labels, values, *, xlabel: str, value_format: str = "{:,.0f}", height: float | None = None):
