@@ -40,7 +40,8 @@ derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and o
 :mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`, :func:`model_parameters_table`,
 :func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate` (simulated customers, seeded, under
 lifetimes' generator names); :mod:`~pipeline.clv.models.persistence` (``save_model`` / :func:`load_model` as
-JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic plots, in the report's chart style).  Everything analysts use is importable from here.
+JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic plots, in the report's chart style).
+Everything analysts use is importable from here.
 
 For lifetimes users
 -------------------
