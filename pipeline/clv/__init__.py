@@ -12,7 +12,10 @@ Implements the models users know from the ``lifetimes`` package without dependin
   curves"; Fader & Hardie 2013 "The Gamma-Gamma model of monetary value"), with
   :meth:`GammaGamma.customer_lifetime_value` as in lifetimes;
 * :class:`ShiftedBetaGeo` -- the sBG contractual retention model (Fader & Hardie 2007, "How to project
-  customer retention").
+  customer retention");
+* :class:`ModifiedBetaGeo` -- MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with drop-out possible
+  at the first purchase too;
+* :class:`BetaGeoBetaBinom` -- BG/BB for discrete transaction opportunities (Fader, Hardie & Shang 2010).
 
 All log-likelihoods are closed form and evaluated in log space.  Models are fitted on the distinct
 rows of the data with their counts as weights (a million customers with day-resolution dates cost
@@ -24,23 +27,25 @@ of that Hessian (in log-parameter space) mapped to the parameters by the delta m
 
 Conventions
 -----------
-``params_`` uses lifetimes' names: BG/NBD ``r, alpha, a, b``; Pareto/NBD ``r, alpha, s, beta``;
-Gamma-Gamma ``p, q, v`` (``v`` is the papers' gamma); sBG ``alpha, beta``.
+``params_`` uses lifetimes' names: BG/NBD and MBG/NBD ``r, alpha, a, b``; Pareto/NBD ``r, alpha, s, beta``;
+Gamma-Gamma ``p, q, v`` (``v`` is the papers' gamma); sBG ``alpha, beta``; BG/BB ``alpha, beta, gamma, delta``.
 ``log_likelihood_`` is the maximised log-likelihood summed over customers (comparable with the
 papers' values, e.g. -9582.4 for BG/NBD on the CDNOW sample).
 
 Layout
 ------
 :mod:`~pipeline.clv.summary` (:func:`rfm_summary`); :mod:`~pipeline.clv.lifetimes_api`
-(:func:`summary_data_from_transaction_data` and :func:`calibration_and_holdout_data` under lifetimes'
-names and defaults: ``freq="D"``, whole calendar periods); :mod:`~pipeline.clv.models` with the shared base in
-:mod:`~pipeline.clv.models.base` and one module per model (``beta_geo``, ``pareto_nbd``,
-``gamma_gamma``, ``shifted_beta_geo``); :mod:`~pipeline.clv.numerics` (log 2F1, quadrature, numerical
-derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models' input and output handling);
-:mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`, :func:`model_parameters_table`,
-:func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate` (simulated customers, seeded, under
-lifetimes' generator names); :mod:`~pipeline.clv.models.persistence` (``save_model`` / :func:`load_model` as
-JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic plots, in the report's chart style).
+(:func:`summary_data_from_transaction_data`, :func:`calibration_and_holdout_data`,
+:func:`expected_cumulative_transactions` and :func:`calculate_alive_path` under lifetimes' names and
+defaults: ``freq="D"``, whole calendar periods); :mod:`~pipeline.clv.models` with the shared base in
+:mod:`~pipeline.clv.models.base` and one module per model (``beta_geo``, ``pareto_nbd``, ``gamma_gamma``,
+``shifted_beta_geo``, ``modified_beta_geo``, ``beta_geo_beta_binom``); :mod:`~pipeline.clv.numerics`
+(log 2F1, quadrature, numerical derivatives, BLAS threads); :mod:`~pipeline.clv.arrays` (the models'
+input and output handling); :mod:`~pipeline.clv.diagnostics` (:func:`frequency_spend_correlation`,
+:func:`model_parameters_table`, :func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate`
+(simulated customers, seeded, under lifetimes' generator names); :mod:`~pipeline.clv.models.persistence`
+(``save_model`` / :func:`load_model` as JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic
+plots, in the report's chart style).
 Everything analysts use is importable from here.
 
 For lifetimes users
@@ -70,7 +75,9 @@ from .lifetimes_api import (
     summary_data_from_transaction_data,
 )
 from .models.beta_geo import BetaGeo
+from .models.beta_geo_beta_binom import BetaGeoBetaBinom
 from .models.gamma_gamma import GammaGamma
+from .models.modified_beta_geo import ModifiedBetaGeo
 from .models.pareto_nbd import ParetoNBD
 from .models.persistence import load_model
 from .models.shifted_beta_geo import ShiftedBetaGeo
@@ -94,6 +101,8 @@ def __getattr__(name: str):
 BetaGeoFitter = BetaGeo
 ParetoNBDFitter = ParetoNBD
 GammaGammaFitter = GammaGamma
+ModifiedBetaGeoFitter = ModifiedBetaGeo
+BetaGeoBetaBinomFitter = BetaGeoBetaBinom
 
 __all__ = [
     "rfm_summary",
@@ -103,9 +112,13 @@ __all__ = [
     "ParetoNBD",
     "GammaGamma",
     "ShiftedBetaGeo",
+    "ModifiedBetaGeo",
+    "BetaGeoBetaBinom",
     "BetaGeoFitter",
     "ParetoNBDFitter",
     "GammaGammaFitter",
+    "ModifiedBetaGeoFitter",
+    "BetaGeoBetaBinomFitter",
     "load_model",
     "expected_cumulative_transactions",
     "calculate_alive_path",

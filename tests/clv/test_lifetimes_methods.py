@@ -255,14 +255,12 @@ def test_calculate_alive_path_equals_lifetimes(cdnow_dated):
     (clv.beta_geometric_nbd_model, clv.BetaGeo, BG),
     (clv.pareto_nbd_model, clv.ParetoNBD, PN),
 ])
-def test_generators_recover_their_parameters(generate, model, truth):
-    """Simulated customers give back the parameters they were drawn with (inside the fitted 95%
-    intervals) and their mean frequency is the model's E[X(T)]; the same seed gives the same draws."""
+def test_generators_draw_the_model(generate, model, truth):
+    """The mean frequency of simulated customers is the model's E[X(T)]; the same seed gives the same
+    draws (parameter recovery over seeds: tests/clv/test_generators.py)."""
     sim = generate(39.0, *truth.values(), size=20000, seed=3)
     assert sim.equals(generate(39.0, *truth.values(), size=20000, seed=3))
-    fitted = model().fit(sim["frequency"], sim["recency"], sim["T"])
-    for name, value in truth.items():
-        assert fitted.summary_.loc[name, "ci_low"] <= value <= fitted.summary_.loc[name, "ci_high"], name
+    assert not sim.equals(generate(39.0, *truth.values(), size=20000, seed=4))
     expected = model()
     expected.params_ = dict(truth)
     se = sim["frequency"].std() / math.sqrt(len(sim))

@@ -26,8 +26,9 @@ _ARRAYS = ("_log_params", "active_")
 
 
 def _model_classes() -> dict[str, type]:
-    from . import beta_geo, gamma_gamma, pareto_nbd, shifted_beta_geo
-    classes = (beta_geo.BetaGeo, pareto_nbd.ParetoNBD, gamma_gamma.GammaGamma, shifted_beta_geo.ShiftedBetaGeo)
+    from . import beta_geo, beta_geo_beta_binom, gamma_gamma, modified_beta_geo, pareto_nbd, shifted_beta_geo
+    classes = (beta_geo.BetaGeo, pareto_nbd.ParetoNBD, gamma_gamma.GammaGamma, shifted_beta_geo.ShiftedBetaGeo,
+               modified_beta_geo.ModifiedBetaGeo, beta_geo_beta_binom.BetaGeoBetaBinom)
     return {c.__name__: c for c in classes}
 
 
