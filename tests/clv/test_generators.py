@@ -23,7 +23,8 @@ CASES = {
     "Pareto/NBD": (clv.pareto_nbd_model, clv.ParetoNBD, {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67},
                    39.0, ("frequency", "recency", "T")),
     "BG/BB": (clv.beta_geometric_beta_binom_model, clv.BetaGeoBetaBinom,
-              {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}, 6, ("frequency", "recency", "n_periods")),
+              {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}, 6,
+              ("frequency", "recency", "n_periods")),
 }
 
 
