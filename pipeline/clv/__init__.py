@@ -45,7 +45,9 @@ input and output handling); :mod:`~pipeline.clv.diagnostics` (:func:`frequency_s
 :func:`model_parameters_table`, :func:`calibration_holdout_comparison`); :mod:`~pipeline.clv.generate`
 (simulated customers, seeded, under lifetimes' generator names); :mod:`~pipeline.clv.models.persistence`
 (``save_model`` / :func:`load_model` as JSON); :mod:`~pipeline.clv.plotting` (lifetimes' diagnostic
-plots, in the report's chart style).
+plots, in the report's chart style); :mod:`~pipeline.clv.uncertainty` (:func:`prediction_interval` and
+:func:`customer_lifetime_value_interval`: per-customer intervals from the parameters' uncertainty, by the
+delta method or a seeded parametric bootstrap).
 Everything analysts use is importable from here.
 
 For lifetimes users
@@ -82,6 +84,7 @@ from .models.pareto_nbd import ParetoNBD
 from .models.persistence import load_model
 from .models.shifted_beta_geo import ShiftedBetaGeo
 from .summary import rfm_summary
+from .uncertainty import customer_lifetime_value_interval, joint_interval, prediction_interval
 
 _PLOTS = ("plot_period_transactions", "plot_calibration_purchases_vs_holdout_purchases",
           "plot_frequency_recency_matrix", "plot_probability_alive_matrix", "plot_cumulative_transactions",
@@ -128,6 +131,9 @@ __all__ = [
     "modified_beta_geometric_nbd_model",
     "beta_geometric_beta_binom_model",
     *_PLOTS,
+    "prediction_interval",
+    "customer_lifetime_value_interval",
+    "joint_interval",
     "frequency_spend_correlation",
     "model_parameters_table",
     "calibration_holdout_comparison",

@@ -107,3 +107,32 @@ def test_cohort_counts_agree_on_the_dense_and_the_sorting_paths(monkeypatch):
     assert (dense.loc[dense["period_index"] == 0, "rate"] == 1.0).all()
     assert dense["customers"].groupby(dense["cohort"]).nunique().eq(1).all()
     assert dense.drop_duplicates("cohort")["customers"].sum() == sales.loc[~sales["is_return"], "customer_id"].nunique()
+
+
+def test_selection_ranking_carries_both_models_uncertainty(sample):
+    truth, data = sample
+    sales = data["sales"]
+    as_of = pd.Timestamp(truth["params"]["end"])
+    ranking, models = lc.selection_ranking(sales, as_of)
+    again, _ = lc.selection_ranking(sales, as_of)
+    pd.testing.assert_frame_equal(ranking, again)           # seeded draws: the same table twice
+    assert ranking["potential_value"].is_monotonic_decreasing and ranking["rank"].tolist()[:3] == [1, 2, 3]
+    assert (ranking["potential_low"] <= ranking["potential_value"] + 1e-9).all()
+    assert (ranking["potential_value"] <= ranking["potential_high"] + 1e-9).all()
+    assert ranking[["p_alive_low", "p_alive_high"]].stack().between(0, 1).all()
+    assert (ranking["p_alive_low"] <= ranking["p_alive"] + 1e-12).all()
+    # potential = expected purchases x expected spend, the spend from the fitted Gamma-Gamma
+    gg = models["gamma_gamma"]
+    assert gg is not None
+    np.testing.assert_allclose(ranking["potential_value"], ranking["expected_purchases"] * ranking["expected_spend"])
+    # with the spend model's uncertainty, the intervals are wider than BG/NBD's alone would make them
+    from pipeline import clv
+    top = ranking.head(20)
+    summary = clv.rfm_summary(lc.cohorts.buying_lines(sales), "customer_id", "order_date", "amount", freq="W",
+                              observation_end=as_of).loc[top["customer_id"]]
+    bg_only = clv.joint_interval(
+        [models["bgnbd"]], lambda ms: np.asarray(ms[0].conditional_expected_number_of_purchases_up_to_time(
+            52, summary["frequency"], summary["recency"], summary["T"])) * top["expected_spend"].to_numpy(),
+        level=0.90, method="bootstrap", draws=200, seed=0)
+    # (draw by draw the two samples differ, so compare the widths in total, not customer by customer)
+    assert (top["potential_high"] - top["potential_low"]).sum() > 1.1 * (bg_only["high"] - bg_only["low"]).sum()

@@ -13,14 +13,14 @@ def selection_ranking(sales: pd.DataFrame, as_of, *, horizon_weeks: float = 52, 
                       seed: int = 0, rising_quantile: float = 0.75) -> tuple[pd.DataFrame, dict]:
     """Rank customers by potential value with its uncertainty (BG/NBD × Gamma-Gamma, :mod:`pipeline.clv`).
 
-    Per customer: ``historical_value`` (purchases to ``as_of``), ``p_alive``, ``expected_purchases``
-    in the next ``horizon_weeks``, ``expected_spend`` per purchase, ``potential_value`` = their
-    product, ``potential_low``/``potential_high`` (5th/95th percentile over ``draws`` draws of the
-    BG/NBD parameters from their estimated sampling distribution: parameter uncertainty only, not the
-    customer's own purchase randomness), ``rank`` (1 = highest potential), ``rising`` (potential in the
-    top ``1 - rising_quantile`` while history is below the median). Returns ``(table, models)``.
+    Per customer: ``historical_value`` (purchases to ``as_of``), ``p_alive`` with ``p_alive_low`` /
+    ``p_alive_high`` (90% delta-method interval), ``expected_purchases`` in the next ``horizon_weeks``,
+    ``expected_spend`` per purchase, ``potential_value`` = their product, ``potential_low`` /
+    ``potential_high`` (5th/95th percentile over ``draws`` seeded draws of both models' parameters from
+    their estimated sampling distributions: parameter uncertainty only, not the customer's own purchase
+    randomness), ``rank`` (1 = highest potential), ``rising`` (potential in the top ``1 - rising_quantile``
+    while history is below the median). Returns ``(table, models)``.
     """
-    import copy
     import warnings
 
     from pipeline import clv
@@ -34,30 +34,28 @@ def selection_ranking(sales: pd.DataFrame, as_of, *, horizon_weeks: float = 52, 
         rep = summary[summary["frequency"] > 0]
         gg = clv.GammaGamma().fit(rep) if len(rep) >= 10 else None
     f, r, T = summary["frequency"], summary["recency"], summary["T"]
+    # without a spend model, every customer's spend is the mean order value: certain, so only BG/NBD varies
+    mean_order = s.groupby(["customer_id", "order_date"])["amount"].sum().mean()
+
+    def spend(models):
+        return (np.asarray(models[1].conditional_expected_average_profit(f, summary["monetary_value"]), dtype=float)
+                if len(models) > 1 else np.full(len(summary), mean_order))
+
+    def potential(models):
+        return np.asarray(models[0].conditional_expected_number_of_purchases_up_to_time(horizon_weeks, f, r, T)) \
+            * spend(models)
+
+    models = [bg] if gg is None else [bg, gg]
+    value = clv.joint_interval(models, potential, level=0.90, method="bootstrap", draws=draws, seed=seed)
+    alive = clv.prediction_interval(bg, "conditional_probability_alive", f, r, T, level=0.90)
     exp_n = np.asarray(bg.conditional_expected_number_of_purchases_up_to_time(horizon_weeks, f, r, T), dtype=float)
-    if gg is not None:
-        spend = np.asarray(gg.conditional_expected_average_profit(f, summary["monetary_value"]), dtype=float)
-    else:
-        spend = np.full(len(summary), s.groupby(["customer_id", "order_date"])["amount"].sum().mean())
-    rng = np.random.default_rng(seed)
-    cov = bg.log_variance_matrix_.to_numpy()
-    sims = np.empty((draws, len(summary)))
-    if np.all(np.isfinite(cov)):
-        logs = rng.multivariate_normal(np.log([bg.params_[k] for k in bg._names]), cov, size=draws)
-        b2 = copy.copy(bg)
-        for i, lp in enumerate(logs):
-            b2.params_ = dict(zip(bg._names, np.exp(lp)))
-            with np.errstate(all="ignore"):
-                sims[i] = np.asarray(b2.conditional_expected_number_of_purchases_up_to_time(horizon_weeks, f, r, T))
-    else:
-        sims[:] = exp_n
-    sims = sims * spend
     out = pd.DataFrame({"customer_id": summary.index,
                         "historical_value": s.groupby("customer_id")["amount"].sum().reindex(summary.index).to_numpy(),
-                        "p_alive": np.asarray(bg.conditional_probability_alive(f, r, T), dtype=float),
-                        "expected_purchases": exp_n, "expected_spend": spend, "potential_value": exp_n * spend,
-                        "potential_low": np.nanpercentile(sims, 5, axis=0),
-                        "potential_high": np.nanpercentile(sims, 95, axis=0)})
+                        "p_alive": alive["estimate"].to_numpy(), "p_alive_low": alive["low"].to_numpy(),
+                        "p_alive_high": alive["high"].to_numpy(),
+                        "expected_purchases": exp_n, "expected_spend": spend(models),
+                        "potential_value": value["estimate"].to_numpy(),
+                        "potential_low": value["low"].to_numpy(), "potential_high": value["high"].to_numpy()})
     out = out.sort_values("potential_value", ascending=False).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out["rising"] = (out["potential_value"] >= out["potential_value"].quantile(rising_quantile)) & (

@@ -24,7 +24,7 @@ from pipeline.report import reportkit as rk
 from pipeline.report.chapter import Chapter
 from pipeline.report.charts import base as charts
 from pipeline.report.charts import lifecycle as lc_charts
-from pipeline.report.present import interval_texts, translated_headers
+from pipeline.report.present import interval_texts, translated_headers, values_with_intervals
 from pipeline.report.sections import computes, shows
 
 # Column headers: the shared names first (col.*), then the chapter's own (lifecycle.*).
@@ -152,7 +152,7 @@ def show_selection(ch: Chapter, r: SelectionResult) -> None:
         "historical_value": top["historical_value"].map(ch.num),
         "potential_value": top["potential_value"].map(ch.num),
         "potential_interval": interval_texts(top["potential_low"], top["potential_high"], ch.num),
-        "p_alive": top["p_alive"].map(ch.pct)})
+        "p_alive": values_with_intervals(top["p_alive"], top["p_alive_low"], top["p_alive_high"], ch.pct)})
     rk.paragraph(t("lifecycle.selection_text", top=len(top), rising=ch.num(int(r.ranking["rising"].sum()))))
     rk.table(translated_headers(shown, t, HEADER_PREFIXES), "selection", t("lifecycle.selection_caption"),
              ch.source_note)
