@@ -15,7 +15,9 @@ Implements the models users know from the ``lifetimes`` package without dependin
   customer retention");
 * :class:`ModifiedBetaGeo` -- MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with drop-out possible
   at the first purchase too;
-* :class:`BetaGeoBetaBinom` -- BG/BB for discrete transaction opportunities (Fader, Hardie & Shang 2010).
+* :class:`BetaGeoBetaBinom` -- BG/BB for discrete transaction opportunities (Fader, Hardie & Shang 2010);
+* :class:`BetaGeoCovariates` and :class:`ParetoNBDCovariates` -- BG/NBD and Pareto/NBD with static
+  covariates on the purchase and drop-out processes (Fader & Hardie 2007; CLVTools).
 
 All log-likelihoods are closed form and evaluated in log space.  Models are fitted on the distinct
 rows of the data with their counts as weights (a million customers with day-resolution dates cost
@@ -78,6 +80,7 @@ from .lifetimes_api import (
 )
 from .models.beta_geo import BetaGeo
 from .models.beta_geo_beta_binom import BetaGeoBetaBinom
+from .models.covariates import BetaGeoCovariates, ParetoNBDCovariates
 from .models.gamma_gamma import GammaGamma
 from .models.modified_beta_geo import ModifiedBetaGeo
 from .models.pareto_nbd import ParetoNBD
@@ -117,6 +120,8 @@ __all__ = [
     "ShiftedBetaGeo",
     "ModifiedBetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoCovariates",
+    "ParetoNBDCovariates",
     "BetaGeoFitter",
     "ParetoNBDFitter",
     "GammaGammaFitter",

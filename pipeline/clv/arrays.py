@@ -65,3 +65,22 @@ def fitted_data(cols: dict[str, np.ndarray], weights, index) -> pd.DataFrame:
     if index is not None and len(index) != n:
         raise InputError(f"index has {len(index)} labels for {n} rows")
     return pd.DataFrame({**cols, "weights": w}, index=index)
+
+
+def on_distinct_rows(evaluate, *columns, dedupe: bool = True):
+    """``evaluate(*columns)`` computed once per distinct row of the columns and spread back to every row.
+
+    For predictions whose cost is per row (special functions) on data with few distinct rows (a million
+    customers have about a hundred thousand (frequency, recency, T) patterns, a BG/BB summary a few
+    dozen). Columns are broadcast together first; the result has their shape. ``dedupe=False`` evaluates
+    every row (when `evaluate` also reads per-row values the columns do not carry, such as per-customer
+    parameters of a covariate model)."""
+    arrays = np.broadcast_arrays(*(as_array(c) for c in columns))
+    shape = arrays[0].shape
+    if not dedupe or arrays[0].size < 2048:
+        return np.asarray(evaluate(*arrays), dtype=float)
+    keys = pd.DataFrame({i: a.ravel() for i, a in enumerate(arrays)})
+    codes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]
+    distinct = [a.ravel()[first] for a in arrays]
+    return np.asarray(evaluate(*distinct), dtype=float)[codes].reshape(shape)

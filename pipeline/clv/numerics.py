@@ -31,8 +31,11 @@ def log_A0_quadrature(r, alpha, s, beta, x, tx, T, panels: int = 16):
     u = a_.ravel()
     wq = np.tile(_GL_WEIGHTS / 2 / panels, panels)
     v = v0[:, None] + (v1 - v0)[:, None] * u[None, :]
-    tau = np.exp(v) - alpha
-    logf = (1.0 - (r + x))[:, None] * v - (s + 1.0) * np.log(beta + np.maximum(tau, 0.0))
+    # alpha and beta: scalars, or one per row (covariate models)
+    alpha_ = np.asarray(alpha, dtype=float).reshape(-1, 1) if np.ndim(alpha) else alpha
+    beta_ = np.asarray(beta, dtype=float).reshape(-1, 1) if np.ndim(beta) else beta
+    tau = np.exp(v) - alpha_
+    logf = (1.0 - (r + x))[:, None] * v - (s + 1.0) * np.log(beta_ + np.maximum(tau, 0.0))
     with np.errstate(divide="ignore"):
         out = special.logsumexp(logf, b=wq[None, :], axis=1) + np.log(v1 - v0) + np.log(r + s + x)
     return np.where(v1 > v0, out, -np.inf)

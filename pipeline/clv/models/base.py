@@ -330,7 +330,7 @@ class RFModel(BaseModel):
         if frequency is None or recency is None or T is None:
             raise InputError("fit needs a summary table or frequency, recency and T")
         x, tx, TT = as_array(frequency), as_array(recency), as_array(T)
-        _check_rft(x, tx, TT)
+        check_rft(x, tx, TT)
         if index is None and isinstance(first_series(frequency, recency, T), pd.Series):
             index = first_series(frequency, recency, T).index
         d, w = distinct_rows({"x": x, "t_x": tx, "T": TT}, weights)
@@ -363,7 +363,9 @@ class RFModel(BaseModel):
         return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
 
 
-def _check_rft(x, tx, T):
+def check_rft(x, tx, T):
+    """Refuse a summary the transaction models cannot describe: non-finite values, a fractional or
+    negative frequency, a recency outside [0, T], a recency without repeat purchases."""
     if np.any(~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T)):
         raise InputError("frequency, recency and T must be finite")
     if np.any(x < 0) or np.any(np.abs(x - np.round(x)) > 1e-9):

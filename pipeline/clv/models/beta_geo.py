@@ -168,7 +168,8 @@ class BetaGeo(RFModel):
         if np.any(bad):
             # a and b run to the search bound together (no heterogeneity in drop-out): the series
             # tends to (1 - q z)^-(r+x) with q = (b+x)/(a+b+x-1), its limit as a, b -> infinity
-            q = (b + x[bad]) / (a + b + x[bad] - 1)
+            b_bad = np.broadcast_to(b, x.shape)[bad]        # b may be per customer (covariate models)
+            q = (b_bad + x[bad]) / (a + b_bad + x[bad] - 1)
             term = np.array(term, dtype=float)
             term[bad] = np.exp((r + x[bad]) * (np.log1p(-z[bad]) - np.log1p(-q * z[bad])))
         num = (a + b + x - 1) / (a - 1) * (1 - term)

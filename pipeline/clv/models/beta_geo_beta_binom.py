@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import special
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column, wrap_like
+from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column, on_distinct_rows, wrap_like
 from .base import BaseModel
 
 
@@ -73,24 +73,30 @@ class BetaGeoBetaBinom(BaseModel):
         """P(alive at opportunity n + m | x, t_x, n) = B(alpha+x, beta+n-x)/B(alpha, beta)
         B(gamma, delta+n+m)/B(gamma, delta) / L (lifetimes' argument order; m = 0: alive now)."""
         alpha, beta, gamma, delta = self._p("alpha", "beta", "gamma", "delta")
-        m, x, tx, n = np.broadcast_arrays(*(as_array(v) for v in (m_periods_in_future, frequency, recency, n_periods)))
-        log = (special.betaln(alpha + x, beta + n - x) - special.betaln(alpha, beta)
-               + special.betaln(gamma, delta + n + m) - special.betaln(gamma, delta)
-               - self._ll(alpha, beta, gamma, delta, x, tx, n))
-        return wrap_like(np.exp(log), first_series(frequency, recency, n_periods, m_periods_in_future))
+
+        def alive(m, x, tx, n):
+            return np.exp(special.betaln(alpha + x, beta + n - x) - special.betaln(alpha, beta)
+                          + special.betaln(gamma, delta + n + m) - special.betaln(gamma, delta)
+                          - self._ll(alpha, beta, gamma, delta, x, tx, n))
+
+        res = on_distinct_rows(alive, m_periods_in_future, frequency, recency, n_periods)
+        return wrap_like(res, first_series(frequency, recency, n_periods, m_periods_in_future))
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency, recency, n_periods):
         """E[purchases in opportunities n+1 .. n+m | x, t_x, n] (eq. 13 of FHS 2010):
         B(alpha+x+1, beta+n-x)/B(alpha, beta) delta/(gamma-1) Gamma(gamma+delta)/Gamma(1+delta)
         [Gamma(1+delta+n)/Gamma(gamma+delta+n) - Gamma(1+delta+n+m)/Gamma(gamma+delta+n+m)] / L."""
         alpha, beta, gamma, delta = self._p("alpha", "beta", "gamma", "delta")
-        m, x, tx, n = np.broadcast_arrays(*(as_array(v) for v in (m_periods_in_future, frequency, recency, n_periods)))
         gl = special.gammaln
-        log_front = (special.betaln(alpha + x + 1, beta + n - x) - special.betaln(alpha, beta)
-                     + gl(gamma + delta) - gl(1 + delta) - self._ll(alpha, beta, gamma, delta, x, tx, n))
-        bracket = np.exp(gl(1 + delta + n) - gl(gamma + delta + n)) - np.exp(gl(1 + delta + n + m)
-                                                                             - gl(gamma + delta + n + m))
-        res = np.exp(log_front) * delta / (gamma - 1) * bracket
+
+        def expected(m, x, tx, n):
+            log_front = (special.betaln(alpha + x + 1, beta + n - x) - special.betaln(alpha, beta)
+                         + gl(gamma + delta) - gl(1 + delta) - self._ll(alpha, beta, gamma, delta, x, tx, n))
+            bracket = np.exp(gl(1 + delta + n) - gl(gamma + delta + n)) - np.exp(gl(1 + delta + n + m)
+                                                                                 - gl(gamma + delta + n + m))
+            return np.exp(log_front) * delta / (gamma - 1) * bracket
+
+        res = on_distinct_rows(expected, m_periods_in_future, frequency, recency, n_periods)
         return wrap_like(res, first_series(frequency, recency, n_periods, m_periods_in_future))
 
     def probability_of_n_purchases_up_to_time(self, n_periods, x):

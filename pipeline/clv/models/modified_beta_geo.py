@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..arrays import as_array, first_series, wrap_like
+from ..arrays import as_array, first_series, unique_x, wrap_like
+from ..numerics import hess_from_grad, log_scale_objective
 from .base import RFModel
 from .beta_geo import BetaGeo
 
@@ -51,6 +52,47 @@ class ModifiedBetaGeo(RFModel):
 
     def _loglik_rows(self, p, d):
         return self._ll_and_grad_rows(p, d)[0]
+
+    def _objective(self, d, w, n):
+        """Mean negative log-likelihood in log-params with its analytic gradient, from reductions: the
+        terms in x alone (gamma functions, digammas) per distinct x, two logs and one log-expit per row
+        (the per-row form is :meth:`_ll_and_grad_rows`; the same numbers, without a gradient matrix)."""
+        pen = self.penalizer_coef
+        x, tx, T = d["x"], d["t_x"], d["T"]
+        ux, xi = unique_x(d)
+        W_u = np.bincount(xi, weights=w, minlength=ux.size)
+        N = float(w.sum())
+        wx = w * x
+        gl, psi = special.gammaln, special.digamma
+
+        def core(lp, want_grad=True):
+            r, alpha, a, b = np.exp(lp)
+            lT, lt = np.log(alpha + T), np.log(alpha + tx)
+            Au = gl(r + ux) - gl(r) + r * np.log(alpha) + gl(a + b) + gl(b + ux + 1) - gl(b) - gl(a + b + ux + 1)
+            A4 = (np.log(a) - np.log(b + ux))[xi] + (r + x) * (lT - lt)
+            sp = np.maximum(A4, 0.0) + np.log1p(np.exp(-np.abs(A4)))      # log(1 + e^A4), stable
+            ll = W_u @ Au - r * (w @ lT) - wx @ lT + w @ sp
+            val = -ll / n + pen * (r * r + alpha * alpha + a * a + b * b)
+            if not want_grad:
+                return val, None
+            ws = w * special.expit(A4)
+            wrx = w * r + wx
+            ws_u = np.bincount(xi, weights=ws, minlength=ux.size)
+            inv_T, inv_t = 1.0 / (alpha + T), 1.0 / (alpha + tx)
+            g = np.array([
+                W_u @ (psi(r + ux) - psi(r)) + N * np.log(alpha) - w @ lT + ws @ (lT - lt),
+                N * r / alpha - wrx @ inv_T + (ws * (r + x)) @ (inv_T - inv_t),
+                N * psi(a + b) - W_u @ psi(a + b + ux + 1) + ws_u.sum() / a,
+                N * (psi(a + b) - psi(b)) + W_u @ (psi(b + ux + 1) - psi(a + b + ux + 1)) - ws_u @ (1.0 / (b + ux)),
+            ])
+            return val, g
+
+        nll, fun_grad, grad = log_scale_objective(core, n, pen)
+
+        def hess(lp):
+            return hess_from_grad(grad, lp)
+
+        return nll, fun_grad, grad, hess
 
     def _log_odds_dead(self, x, tx, T):
         r, alpha, a, b = self._p("r", "alpha", "a", "b")

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import special
 
 from ...errors import InputError
-from ..arrays import as_array, first_series, wrap_like
+from ..arrays import as_array, first_series, on_distinct_rows, wrap_like
 from ..numerics import log_A0_quadrature, log_hyp2f1_euler
 from .base import RFModel
 
@@ -32,11 +32,11 @@ class ParetoNBD(RFModel):
     def _log_A0(r, alpha, s, beta, x, tx, T):
         """log A_0 (Fader & Hardie 2005 note, eq. 19/20), choosing the 2F1 argument in [0, 1)."""
         rsx = r + s + x
-        if alpha >= beta:
-            bb, big = s + 1.0, alpha
-        else:
-            bb, big = r + x, beta
-        dlt = abs(alpha - beta)
+        # alpha and beta may be per customer (covariate models): choose the branch row by row
+        larger_alpha = np.asarray(alpha) >= np.asarray(beta)
+        bb = np.where(larger_alpha, s + 1.0, r + x)
+        big = np.where(larger_alpha, alpha, beta)
+        dlt = np.abs(np.asarray(alpha) - np.asarray(beta))
         z1, z2 = dlt / (big + tx), dlt / (big + T)
         l1 = log_hyp2f1_euler(rsx, bb, rsx + 1, z1) - rsx * np.log(big + tx)
         l2 = log_hyp2f1_euler(rsx, bb, rsx + 1, z2) - rsx * np.log(big + T)
@@ -45,9 +45,10 @@ class ParetoNBD(RFModel):
             out = l1 + np.log(-np.expm1(d))  # -inf when t_x == T
         bad = ~(np.isfinite(l1) & np.isfinite(l2)) & (T > tx)
         if np.any(bad):
-            x_, tx_, T_ = np.broadcast_arrays(x, tx, T)
+            x_, tx_, T_, a_, b_ = np.broadcast_arrays(x, tx, T, alpha, beta)
             out = np.array(np.broadcast_to(out, x_.shape), dtype=float)
-            out[bad] = log_A0_quadrature(r, alpha, s, beta, x_[bad], tx_[bad], T_[bad])
+            a_bad, b_bad = (a_[bad], b_[bad]) if np.ndim(alpha) or np.ndim(beta) else (alpha, beta)
+            out[bad] = log_A0_quadrature(r, a_bad, s, b_bad, x_[bad], tx_[bad], T_[bad])
         return out
 
     @classmethod
@@ -71,12 +72,15 @@ class ParetoNBD(RFModel):
         1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A_0); a customer alive at T drops out at a rate
         that is gamma(s, beta + T) a posteriori, so is still alive future_t later with probability
         ((beta+T)/(beta+T+future_t))^s (PyMC-Marketing's ``expected_probability_alive(future_t)``)."""
-        x, tx, TT, ft = np.broadcast_arrays(as_array(frequency), as_array(recency), as_array(T), as_array(future_t))
-        if np.any(ft < 0):
+        if np.any(as_array(future_t) < 0):
             raise InputError("future_t must be non-negative")
         _, _, s, beta = self._p("r", "alpha", "s", "beta")
-        alive = special.expit(-self._log_odds_dead(x, tx, TT)) * np.exp(-s * np.log1p(ft / (beta + TT)))
-        return wrap_like(alive, first_series(frequency, recency, T, future_t))
+
+        def alive(x, tx, TT, ft):
+            return special.expit(-self._log_odds_dead(x, tx, TT)) * np.exp(-s * np.log1p(ft / (beta + TT)))
+
+        res = on_distinct_rows(alive, frequency, recency, T, future_t, dedupe=np.ndim(beta) == 0)
+        return wrap_like(res, first_series(frequency, recency, T, future_t))
 
     @staticmethod
     def _pmf(n, t, r, alpha, s, beta):
@@ -142,7 +146,11 @@ class ParetoNBD(RFModel):
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T] = (r+x)(beta+T)/((alpha+T)(s-1)) [1-((beta+T)/(beta+T+t))^(s-1)] P(alive)."""
         r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
-        tt, x, tx, TT = np.broadcast_arrays(as_array(t), as_array(frequency), as_array(recency), as_array(T))
-        palive = special.expit(-self._log_odds_dead(x, tx, TT))
-        res = (r + x) * (beta + TT) / (alpha + TT) * self._one_minus_pow_over(s, beta + TT, tt) * palive
+
+        def expected(tt, x, tx, TT):
+            palive = special.expit(-self._log_odds_dead(x, tx, TT))
+            return (r + x) * (beta + TT) / (alpha + TT) * self._one_minus_pow_over(s, beta + TT, tt) * palive
+
+        # per-customer parameters (covariate models) are not in the rows' keys: evaluate every row then
+        res = on_distinct_rows(expected, t, frequency, recency, T, dedupe=np.ndim(alpha) == 0 and np.ndim(beta) == 0)
         return wrap_like(res, first_series(frequency, recency, T, t))
