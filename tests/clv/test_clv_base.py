@@ -32,3 +32,22 @@ def test_unfitted_and_bad_input():
         clv.BetaGeo().fit(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [3.0]}))
     with pytest.raises(InputError):
         clv.BetaGeo().fit(pd.DataFrame({"frequency": [1], "recency": [1.0]}))
+
+
+def test_on_distinct_rows_equals_row_by_row():
+    from pipeline.clv.arrays import on_distinct_rows
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, 10000).astype(float)
+    t = rng.integers(0, 3, 10000).astype(float)
+    calls = []
+
+    def f(a, b):
+        calls.append(a.size)
+        return a * 10 + b
+
+    out = on_distinct_rows(f, x, t)
+    np.testing.assert_array_equal(out, x * 10 + t)
+    assert calls == [15]                                    # 5 x 3 distinct rows, evaluated once each
+    np.testing.assert_array_equal(on_distinct_rows(f, x, t, dedupe=False), x * 10 + t)
+    assert calls[-1] == 10000
+    assert on_distinct_rows(f, 2.0, np.array([1.0, 2.0])).tolist() == [21.0, 22.0]

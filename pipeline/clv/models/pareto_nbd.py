@@ -29,17 +29,27 @@ class ParetoNBD(RFModel):
         return np.log([1.0, 1.0 / rate, 1.0, float(np.average(d["T"], weights=w))])
 
     @staticmethod
-    def _log_A0(r, alpha, s, beta, x, tx, T):
-        """log A_0 (Fader & Hardie 2005 note, eq. 19/20), choosing the 2F1 argument in [0, 1)."""
-        rsx = r + s + x
+    def _log_A0(r, alpha, s, beta, x, tx, T, pairs=None):
+        """log A_0 (Fader & Hardie 2005 note, eq. 19/20), choosing the 2F1 argument in [0, 1).
+
+        The two 2F1 terms depend on (x, t_x) and on (x, T) only. ``pairs`` (see :func:`_distinct_pairs`)
+        evaluates each on its distinct pairs, far fewer than the rows (a million customers at day
+        resolution: about 100,000 rows but a few thousand pairs of each kind)."""
         # alpha and beta may be per customer (covariate models): choose the branch row by row
         larger_alpha = np.asarray(alpha) >= np.asarray(beta)
-        bb = np.where(larger_alpha, s + 1.0, r + x)
-        big = np.where(larger_alpha, alpha, beta)
         dlt = np.abs(np.asarray(alpha) - np.asarray(beta))
-        z1, z2 = dlt / (big + tx), dlt / (big + T)
-        l1 = log_hyp2f1_euler(rsx, bb, rsx + 1, z1) - rsx * np.log(big + tx)
-        l2 = log_hyp2f1_euler(rsx, bb, rsx + 1, z2) - rsx * np.log(big + T)
+
+        def term(xx, tt):
+            bb = np.where(larger_alpha, s + 1.0, r + xx)
+            big = np.where(larger_alpha, alpha, beta)
+            rs = r + s + xx
+            return log_hyp2f1_euler(rs, bb, rs + 1, dlt / (big + tt)) - rs * np.log(big + tt)
+
+        if pairs is not None and np.ndim(alpha) == 0 and np.ndim(beta) == 0:
+            (i1, x1, t1), (i2, x2, t2) = pairs
+            l1, l2 = term(x1, t1)[i1], term(x2, t2)[i2]
+        else:
+            l1, l2 = term(x, tx), term(x, T)
         with np.errstate(all="ignore"):
             d = np.minimum(l2 - l1, 0.0)
             out = l1 + np.log(-np.expm1(d))  # -inf when t_x == T
@@ -52,15 +62,17 @@ class ParetoNBD(RFModel):
         return out
 
     @classmethod
-    def _ll(cls, r, alpha, s, beta, x, tx, T):
-        lA0 = cls._log_A0(r, alpha, s, beta, x, tx, T)
+    def _ll(cls, r, alpha, s, beta, x, tx, T, pairs=None):
+        lA0 = cls._log_A0(r, alpha, s, beta, x, tx, T, pairs)
         first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         second = np.log(s) - np.log(r + s + x) + lA0
         return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
                 + np.logaddexp(first, second))
 
     def _loglik_rows(self, p, d):
-        return self._ll(*p, d["x"], d["t_x"], d["T"])
+        if "_pairs" not in d:
+            d["_pairs"] = _distinct_pairs(d["x"], d["t_x"], d["T"])
+        return self._ll(*p, d["x"], d["t_x"], d["T"], d["_pairs"])
 
     def _log_odds_dead(self, x, tx, T):
         r, alpha, s, beta = self._p("r", "alpha", "s", "beta")
@@ -154,3 +166,12 @@ class ParetoNBD(RFModel):
         # per-customer parameters (covariate models) are not in the rows' keys: evaluate every row then
         res = on_distinct_rows(expected, t, frequency, recency, T, dedupe=np.ndim(alpha) == 0 and np.ndim(beta) == 0)
         return wrap_like(res, first_series(frequency, recency, T, t))
+
+
+def _distinct_pairs(x, tx, T):
+    """The distinct (x, t_x) and (x, T) pairs of a fit's rows, each as (row -> pair index, x, time)."""
+    out = []
+    for t in (tx, T):
+        keys, inverse = np.unique(np.column_stack([x, t]), axis=0, return_inverse=True)
+        out.append((inverse.ravel(), keys[:, 0], keys[:, 1]))
+    return tuple(out)
