@@ -68,6 +68,13 @@ REPORT_TABLES = (
                  Field("model", "BG/NBD, Gamma-Gamma, sBG …"), Field("parameter", "its name, as in lifetimes"),
                  Field("estimate", "maximum-likelihood estimate"),
                  Field("ci_low", "95% interval"), Field("ci_high", "95% interval"))),
+    Document("service_purchase_effect.csv", "Service experience and purchasing in one model: BG/NBD with each "
+             "customer's SLA breaches, second visits, median repair hours and dispatches as covariates on the "
+             "purchase and the drop-out process (empty when it could not be estimated).", (
+                 Field("process", "purchase or dropout"), Field("covariate", "the service measure"),
+                 Field("estimate", "coefficient per unit: > 0 more purchases (purchase) or sooner drop-out (dropout)"),
+                 Field("se", "standard error"), Field("ci_low", "95% interval"), Field("ci_high", "95% interval"),
+                 Field("p_value", "Wald test"), Field("rate_ratio", "exp(estimate): the factor per unit"))),
     Document("cohort_retention.csv", "Customers of each first-purchase cohort who bought again in later periods.", (
                  Field("cohort", "the month of the first purchase"), Field("period_index", "months since"),
                  Field("customers", "the cohort's size"), Field("retained", "of them, buying in that month"),

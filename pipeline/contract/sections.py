@@ -163,6 +163,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
     Section("value.concentration", "value", "value.concentration_section"),
     Section("value.models", "value", "value.models_section"),
     Section("value.holdout", "value", "value.holdout_section", (months("sales", 18),)),
+    Section("value.service_effect", "value", "value.service_effect_section", (rows("dispatches", when="history"),)),
     Section("value.sbg", "value", "value.sbg_section", (rows("contracts", when="history"),)),
     Section("value.rfm", "value", "value.rfm_section"),
     Section("value.migration", "value", "value.migration_section", (rows("sales", when="previous"),)),

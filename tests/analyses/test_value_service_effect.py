@@ -1,0 +1,73 @@
+"""Service experience per customer and the purchase model with it as covariates (chapter 3's link to 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.analyses.service.sla import sla_flags
+from pipeline.analyses.value import customer_value as value
+from pipeline.analyses.value import service_effect as se
+
+AS_OF = pd.Timestamp("2020-07-01")
+
+
+def _dispatches(rows):
+    d = pd.DataFrame(rows, columns=["ticket_id", "customer_id", "reported_at", "arrived_at", "closed_at", "visits",
+                                    "service_level"])
+    for c in ("reported_at", "arrived_at", "closed_at"):
+        d[c] = pd.to_datetime(d[c])
+    return d
+
+
+HAND = _dispatches([
+    # c1: three dispatches before AS_OF, one of them two visits; repair 4 h, 10 h, 30 h -> median 10
+    ("t1", "c1", "2020-01-06 10:00", "2020-01-06 11:00", "2020-01-06 14:00", 1, "7x24x4"),
+    ("t2", "c1", "2020-02-03 10:00", "2020-02-03 11:00", "2020-02-03 20:00", 2, "7x24x4"),
+    ("t3", "c1", "2020-03-02 10:00", "2020-03-03 10:00", "2020-03-03 16:00", 1, "7x24x4"),   # a day late
+    # c2: one dispatch still open (no repair time); one after AS_OF (not counted)
+    ("t4", "c2", "2020-04-06 10:00", "2020-04-06 11:00", None, 1, "7x24x4"),
+    ("t5", "c2", "2020-08-03 10:00", "2020-08-03 11:00", "2020-08-03 12:00", 3, "7x24x4"),
+])
+
+
+def test_service_experience_by_hand():
+    got = se.customer_service_experience(HAND, ["c1", "c2", "c3"], AS_OF).set_index("customer_id")
+    assert got["dispatches"].tolist() == [3, 1, 0]
+    assert got["second_visits"].tolist() == [1, 0, 0]
+    # the breaches are chapter 2's: the response target of the level missed
+    flags = sla_flags(HAND[HAND["reported_at"] < AS_OF], as_of=AS_OF)
+    expected = flags.assign(c=HAND["customer_id"]).groupby("c")["breached"].sum()
+    assert got.loc["c1", "sla_breaches"] == expected["c1"] >= 1
+    # c1's median repair time; c2 (open ticket) and c3 (no dispatch) get the median over customers with one
+    assert got.loc["c1", "median_repair_hours"] == pytest.approx(10.0)
+    assert got.loc[["c2", "c3"], "median_repair_hours"].tolist() == [10.0, 10.0]
+    assert list(got.columns) == list(se.COVARIATES)
+
+
+def test_reasons_when_it_cannot_be_estimated():
+    summary = pd.DataFrame({"frequency": [1.0] * 60, "recency": [5.0] * 60, "T": [20.0] * 60},
+                           index=pd.Index([f"c{i}" for i in range(60)], name="customer_id"))
+    assert se.service_purchase_effect(summary, None, AS_OF)["reason"] == "no_dispatches"
+    assert se.service_purchase_effect(summary.iloc[:10], HAND, AS_OF)["reason"] == "few_customers"
+    out = se.service_purchase_effect(summary, HAND, AS_OF)
+    assert out["reason"] == "few_breaches" and out["effects"] is None and len(out["experience"]) == 60
+
+
+def test_on_the_sample(sample_processed):
+    truth, tables = sample_processed()
+    as_of = pd.Timestamp(truth["params"]["end"]) + pd.Timedelta(days=1)
+    summary = value.purchase_summary(tables["sales"], as_of)
+    out = se.service_purchase_effect(summary, tables["dispatches"], as_of)
+    assert out["reason"] is None
+    effects = out["effects"]
+    assert len(effects) == 8 and set(effects["process"]) == {"purchase", "dropout"}
+    assert set(effects["covariate"]) == set(se.COVARIATES)
+    np.testing.assert_allclose(effects["rate_ratio"], np.exp(effects["estimate"]))
+    assert (effects["ci_low"] < effects["estimate"]).all() and (effects["estimate"] < effects["ci_high"]).all()
+    # every customer of the summary has a row, and the dispatch counts add up to the dispatches they had
+    exp = out["experience"].set_index("customer_id")
+    assert exp.index.equals(summary.index)
+    before = tables["dispatches"][tables["dispatches"]["reported_at"] < as_of]
+    assert exp["dispatches"].sum() == before["customer_id"].isin(summary.index).sum()
