@@ -176,6 +176,23 @@ def plant_orientation(customers, n_weeks: float) -> None:
         c["value_type"] = VALUE_TYPES[(o, c["driver"])]
 
 
+def plant_service_purchase_effect(customers: list[dict], tickets: list[dict], effect: float) -> None:
+    """Scale each customer's purchase rate by exp(effect x its breached dispatches): the effect that
+    :class:`pipeline.clv.BetaGeoCovariates` estimates as the purchase coefficient of SLA breaches
+    (alpha_i = alpha exp(-gamma z) is the same as lambda_i = lambda exp(gamma z) for a gamma rate).
+    The drop-out probabilities are left alone: nothing is planted on drop-out."""
+    if effect == 0:
+        return
+    breaches: dict[str, int] = {}
+    for t in tickets:
+        if t["breached"]:
+            cid = t["customer"]["customer_id"]
+            breaches[cid] = breaches.get(cid, 0) + 1
+    for c in customers:
+        c["service_breaches"] = breaches.get(c["customer_id"], 0)
+        c["lambda"] = float(c["lambda"] * np.exp(effect * c["service_breaches"]))
+
+
 def simulate_purchases(rng: np.random.Generator, custs: list[dict], start_d: date, end_d: date,
                        n_weeks: float) -> list[dict]:
     """Every customer's BG/NBD orders, customer by customer (also kept as ``c["orders"]``)."""

@@ -125,6 +125,7 @@ def _summary(n: int, custs: list[dict], machines_all: list[dict], tickets: list[
 
 
 def build_truth(*, seed: int, n: int, start_d: date, end_d: date, sla_breach_effect: float,
+                service_purchase_effect: float,
                 files_quirks: dict[str, dict], custs: list[dict], written: dict[str, set[str]],
                 machines_all: list[dict], contracts: list[dict], tickets: list[dict], orders: list[dict],
                 dispatch_truth: dict[str, dict], planted: dict[str, dict], thesis_truth: list[dict],
@@ -140,7 +141,8 @@ def build_truth(*, seed: int, n: int, start_d: date, end_d: date, sla_breach_eff
 
     truth = {
         "params": {"seed": int(seed), "customers": n, "start": start_d.isoformat(), "end": end_d.isoformat(),
-                   "sla_breach_effect": float(sla_breach_effect), "bgnbd": dict(BGNBD),
+                   "sla_breach_effect": float(sla_breach_effect),
+                   "service_purchase_effect": float(service_purchase_effect), "bgnbd": dict(BGNBD),
                    "gamma_gamma": dict(GAMMA_GAMMA), "time_unit": "week",
                    "faults_per_machine_year": dict(FAULTS_PER_MACHINE_YEAR),
                    "breach_probability": dict(BREACH_PROB),
@@ -159,6 +161,9 @@ def build_truth(*, seed: int, n: int, start_d: date, end_d: date, sla_breach_eff
                     "second_visit_per": "dispatch needing two or more visits during the contract term",
                     "model": "logit P(renew) = intercept + tier_effects[tier] + sla_breach_effect * breaches "
                              "+ second_visit_effect * second_visits; terms ending after params.end are undecided"},
+        "service_purchase": {"effect": float(service_purchase_effect),
+                             "model": "lambda_i = lambda_i0 * exp(effect * breached dispatches of the customer, "
+                                      "whole span); nothing on drop-out"},
         "dispatch_truth": dispatch_truth,
         "cause_given_symptom": {s: dict(d) for s, d in CAUSE_GIVEN_SYMPTOM.items()},
         "cause_given_symptom_note": "distribution of the first (primary) cause; a second cause, when present, "

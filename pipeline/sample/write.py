@@ -19,6 +19,7 @@ from pipeline.sample.sales import (
     number_orders,
     plant_orientation,
     plant_returns,
+    plant_service_purchase_effect,
     simulate_customer_base,
     simulate_purchases,
     write_sales_workbook,
@@ -37,11 +38,14 @@ def _as_date(value) -> date:
 
 
 def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
-                 sla_breach_effect: float = -0.9, start="2007-01-01", end="2009-12-31") -> dict:
+                 sla_breach_effect: float = -0.9, service_purchase_effect: float = 0.0, start="2007-01-01",
+                 end="2009-12-31") -> dict:
     """Write raw exports + truth.json into out_dir; return the truth dict.
 
     ``customers``: how many (at least 1); ``sla_breach_effect``: the planted change in the log-odds of
-    renewing a contract per breached dispatch in its term; ``start``, ``end``: the first and last day
+    renewing a contract per breached dispatch in its term; ``service_purchase_effect``: the planted change
+    in the log of a customer's purchase rate per breached dispatch it had (0, the default: none, and the
+    purchases are those of a sample without the option); ``start``, ``end``: the first and last day
     simulated (dates or ISO strings, at least half a year apart).
     """
     n = int(customers)
@@ -62,9 +66,11 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
     custs = make_customers(rng, n, t2s)
     simulate_customer_base(rng, custs, n_weeks)
 
-    # the two streams are independent, so all purchases can be drawn before the service side
-    orders = simulate_purchases(sales_rng, custs, start_d, end_d, n_weeks)
+    # the two streams are independent: the service side is drawn first so that a planted service effect
+    # can scale the purchase rates; without one the purchases are the same in either order
     machines_all, contracts, tickets = simulate_service(rng, custs, start_d, end_d, sla_breach_effect)
+    plant_service_purchase_effect(custs, tickets, service_purchase_effect)
+    orders = simulate_purchases(sales_rng, custs, start_d, end_d, n_weeks)
 
     plant_orientation(custs, n_weeks)
     assign_aliases(rng, custs, t2s, has_repeat_dispatches(custs, tickets))
@@ -85,6 +91,7 @@ def write_sample(out_dir, *, seed: int = DEFAULT_SEED, customers: int = 300,
     files_quirks[FILE_THESIS] = thesis_quirks
 
     truth = build_truth(seed=seed, n=n, start_d=start_d, end_d=end_d, sla_breach_effect=sla_breach_effect,
+                        service_purchase_effect=service_purchase_effect,
                         files_quirks=files_quirks, custs=custs, written=written, machines_all=machines_all,
                         contracts=contracts, tickets=tickets, orders=orders, dispatch_truth=dispatch_truth,
                         planted=planted, thesis_truth=thesis_truth, t2s=t2s)
