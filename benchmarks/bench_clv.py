@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_clv.py                                   # 1,000,000 customers, ours only
     .venv/bin/python benchmarks/bench_clv.py --lifetimes-python /tmp/ltv/bin/python   # and lifetimes 0.11.3
     .venv/bin/python benchmarks/bench_clv.py --customers 20000 --lifetimes-python ... # quick run
+    .venv/bin/python benchmarks/bench_clv.py --pymc-python /tmp/pymc/bin/python     # and PyMC-Marketing's MAP
 
 lifetimes is not a dependency of Aftercare: it runs in its own interpreter (a virtualenv with
 ``pip install lifetimes==0.11.3``), on the same arrays, written to a temporary .npz file. Without
@@ -128,6 +129,18 @@ def run(library, data: dict[str, pd.DataFrame], which: str) -> dict:
     return results
 
 
+def in_interpreter(python: str, library: str, data: dict[str, pd.DataFrame]) -> tuple[dict | None, str]:
+    """Run :func:`worker` for `library` in another interpreter on the same arrays (a temporary .npz)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        arrays = {f"{m}|{c}": data[m][c].to_numpy() for m in data for c in data[m].columns}
+        np.savez(Path(tmp) / "data.npz", **arrays)
+        out = subprocess.run([python, __file__, "--worker", str(Path(tmp) / "data.npz"), "--worker-library", library],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            return None, f"{library} worker failed: {out.stderr.strip().splitlines()[-1:]}"
+        return json.loads(out.stdout.strip().splitlines()[-1]), ""
+
+
 def lifetimes_results(data: dict[str, pd.DataFrame], python: str | None) -> tuple[dict | None, str]:
     if python is None:
         try:
@@ -135,25 +148,59 @@ def lifetimes_results(data: dict[str, pd.DataFrame], python: str | None) -> tupl
         except ImportError as e:
             return None, f"lifetimes not importable ({e}); pass --lifetimes-python"
         return run(lifetimes, data, "lifetimes"), ""
-    with tempfile.TemporaryDirectory() as tmp:
-        arrays = {f"{m}|{c}": data[m][c].to_numpy() for m in data for c in data[m].columns}
-        np.savez(Path(tmp) / "data.npz", **arrays)
-        out = subprocess.run([python, __file__, "--worker", str(Path(tmp) / "data.npz")], capture_output=True,
-                             text=True)
-        if out.returncode != 0:
-            return None, f"lifetimes worker failed: {out.stderr.strip().splitlines()[-1:]}"
-        return json.loads(out.stdout.strip().splitlines()[-1]), ""
+    return in_interpreter(python, "lifetimes", data)
 
 
-def worker(path: str) -> int:
-    """Run in lifetimes' interpreter: fit every model on the saved arrays, print the results as JSON."""
-    import lifetimes
+# PyMC-Marketing's classes and their parameters; flat priors make the MAP estimate the maximum-likelihood one
+PYMC_MODELS = {
+    "BG/NBD": ("BetaGeoModel", ("a", "b", "alpha", "r")),
+    "MBG/NBD": ("ModifiedBetaGeoModel", ("a", "b", "alpha", "r")),
+    "Pareto/NBD": ("ParetoNBDModel", ("r", "alpha", "s", "beta")),
+    "Gamma-Gamma": ("GammaGammaModel", ("p", "q", "v")),
+    "BG/BB": ("BetaGeoBetaBinomModel", ("alpha", "beta", "gamma", "delta")),
+}
+
+
+def run_pymc(data: dict[str, pd.DataFrame]) -> dict:
+    """PyMC-Marketing's MAP fit of each model (flat priors), in its interpreter: seconds and estimates."""
+    import pymc_marketing.clv as pmc
+    from pymc_extras.prior import Prior
+    results = {}
+    for model_name, (cls_name, names) in PYMC_MODELS.items():
+        d = data[model_name].copy()
+        if model_name == "BG/BB":
+            d = d.rename(columns={"n_periods": "T"})
+        d.insert(0, "customer_id", np.arange(len(d)))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                m = getattr(pmc, cls_name)(data=d, model_config={k: Prior("HalfFlat") for k in names})
+                m.fit(method="map", progressbar=False)
+                t_fit = time.perf_counter() - t0
+            # the posterior of a MAP fit is the point estimate, at full precision (fit_summary rounds to 3 places)
+            posterior = m.idata.posterior
+            results[model_name] = {"fit_s": t_fit, "params": {k: float(np.ravel(posterior[k].values)[0])
+                                                              for k in names}}
+        except Exception as e:  # noqa: BLE001 - a model PyMC-Marketing cannot fit here is reported, not fatal
+            results[model_name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"}
+    return results
+
+
+def worker(path: str, library: str = "lifetimes") -> int:
+    """Run in lifetimes' (or PyMC-Marketing's) interpreter: fit every model on the saved arrays, print the
+    results as JSON."""
     loaded = np.load(path)
     data: dict[str, dict] = {}
     for key in loaded.files:
         model, column = key.split("|")
         data.setdefault(model, {})[column] = loaded[key]
-    print(json.dumps(run(lifetimes, {m: pd.DataFrame(c) for m, c in data.items()}, "lifetimes")))
+    frames = {m: pd.DataFrame(c) for m, c in data.items()}
+    if library == "pymc":
+        print(json.dumps(run_pymc(frames)))
+        return 0
+    import lifetimes
+    print(json.dumps(run(lifetimes, frames, "lifetimes")))
     return 0
 
 
@@ -163,10 +210,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--lifetimes-python", help="an interpreter with lifetimes 0.11.3 installed")
     ap.add_argument("--no-lifetimes", action="store_true", help="skip the lifetimes comparison")
+    ap.add_argument("--pymc-python", help="an interpreter with pymc-marketing installed (its MAP fits, flat priors)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--worker-library", default="lifetimes", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        return worker(args.worker)
+        return worker(args.worker, args.worker_library)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from pipeline import clv
 
@@ -205,6 +254,18 @@ def main(argv=None) -> int:
         print(f"{'':<13}ours: " + ", ".join(f"{k}={v:.4f}" for k, v in r["params"].items())
               + ("   lifetimes: " + ", ".join(f"{k}={v:.4f}" for k, v in other["params"].items())
                  if "params" in other else ""))
+    if args.pymc_python:
+        pm, pm_note = in_interpreter(args.pymc_python, "pymc", data)
+        print(f"\nPyMC-Marketing MAP fits (flat priors, so the estimates are maximum likelihood): {pm_note}")
+        for model_name, r in (pm or {}).items():
+            ours_r = ours[model_name]
+            if "fit_s" not in r:
+                print(f"  {model_name:<13}{r.get('error', '')}")
+                continue
+            diff = max(min(abs(ours_r["params"][k] - v), abs(ours_r["params"][k] - v) / max(abs(v), 1e-300))
+                       for k, v in r["params"].items())
+            print(f"  {model_name:<13}fit {r['fit_s']:8.2f}s against ours {ours_r['fit_s']:.3f}s "
+                  f"({r['fit_s'] / ours_r['fit_s']:.0f}x); largest difference of the estimates {diff:.1e}")
     if lt is not None and total_lt:
         ratio = total_lt / total_ours
         print(f"\ntotal (fits and predictions, models lifetimes completed): ours {total_ours:.2f}s, lifetimes "
