@@ -84,3 +84,23 @@ def on_distinct_rows(evaluate, *columns, dedupe: bool = True):
     first = np.unique(codes, return_index=True)[1]
     distinct = [a.ravel()[first] for a in arrays]
     return np.asarray(evaluate(*distinct), dtype=float)[codes].reshape(shape)
+
+
+def fit_inputs(given: dict, aliases: dict[str, tuple[str, ...]], data, weights, index):
+    """The columns a model's ``fit`` takes, as float arrays: `given` (name -> array, lifetimes' positional
+    call) or, when `data` is a summary table, its columns by `aliases` (name -> accepted column names; then
+    ``weights`` may name a column). Returns ``(arrays, weights, index)``; the index is `index`, else the
+    table's, else the first Series' among `given`, else None."""
+    if data is not None:
+        if isinstance(weights, str):
+            weights = data[weights]
+        given = {name: get_column(data, names) for name, names in aliases.items()}
+        if index is None:
+            index = data.index
+    if any(v is None for v in given.values()):
+        names = list(given)
+        raise InputError(f"fit needs a summary table or {', '.join(names[:-1])} and {names[-1]}")
+    like = first_series(*given.values())
+    if index is None and isinstance(like, pd.Series):
+        index = like.index
+    return {name: as_array(v) for name, v in given.items()}, weights, index

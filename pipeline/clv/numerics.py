@@ -187,3 +187,29 @@ def log_scale_objective(core, n: float, pen: float):
         return fun_grad(lp)[1]
 
     return nll, fun_grad, grad
+
+
+def log_scale_objective_with_hessian(core, n: float, pen: float):
+    """:func:`log_scale_objective` and a Hessian by central differences of its analytic gradient: the
+    four functions a model's ``_objective`` returns."""
+    nll, fun_grad, grad = log_scale_objective(core, n, pen)
+
+    def hess(lp):
+        return hess_from_grad(grad, lp)
+
+    return nll, fun_grad, grad, hess
+
+
+def inverse_hessian(H: np.ndarray, model_name: str, stacklevel: int = 3) -> np.ndarray:
+    """The covariance of the estimates, inv(H) for the Hessian H of the negative log-likelihood; all NaN,
+    with a warning, when H is singular or not positive definite (the data do not identify the model)."""
+    import warnings
+    try:
+        cov = np.linalg.inv(H)
+        if np.any(np.diag(cov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        warnings.warn(f"{model_name}: Hessian not positive definite; standard errors are NaN", RuntimeWarning,
+                      stacklevel=stacklevel + 1)
+        cov = np.full_like(H, np.nan)
+    return cov

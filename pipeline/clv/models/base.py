@@ -17,9 +17,10 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column
+from ..arrays import as_array, distinct_rows, fit_inputs, fitted_data
 from ..numerics import (
     hess_from_grad,
+    inverse_hessian,
     num_grad,
     num_hess,
     single_thread_blas,
@@ -232,14 +233,7 @@ class BaseModel:
         if not self.converged_:
             warnings.warn(f"{type(self).__name__}: optimiser stopped with gradient {self.gradient_norm_:.2g}",
                           RuntimeWarning, stacklevel=4)
-        try:
-            cov_log = np.linalg.inv(H)
-            if np.any(np.diag(cov_log) < 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            warnings.warn(f"{type(self).__name__}: Hessian not positive definite; standard errors are NaN",
-                          RuntimeWarning, stacklevel=4)
-            cov_log = np.full_like(H, np.nan)
+        cov_log = inverse_hessian(H, type(self).__name__, stacklevel=4)
         J = np.diag(est)
         self.variance_matrix_ = pd.DataFrame(J @ cov_log @ J, index=self._names, columns=self._names)
         self.log_variance_matrix_ = pd.DataFrame(cov_log, index=self._names, columns=self._names)
@@ -319,20 +313,12 @@ class RFModel(BaseModel):
         lifetimes' calls and do not change the fit: it always runs to a gradient below 1e-5."""
         if isinstance(frequency, pd.DataFrame):
             data, frequency = frequency, None
-        if data is not None:
-            if isinstance(weights, str):
-                weights = data[weights]
-            frequency = get_column(data, ("frequency", "frequency_cal"))
-            recency = get_column(data, ("recency", "recency_cal"))
-            T = get_column(data, ("T", "T_cal"))
-            if index is None:
-                index = data.index
-        if frequency is None or recency is None or T is None:
-            raise InputError("fit needs a summary table or frequency, recency and T")
-        x, tx, TT = as_array(frequency), as_array(recency), as_array(T)
+        cols, weights, index = fit_inputs({"frequency": frequency, "recency": recency, "T": T},
+                                          {"frequency": ("frequency", "frequency_cal"),
+                                           "recency": ("recency", "recency_cal"), "T": ("T", "T_cal")},
+                                          data, weights, index)
+        x, tx, TT = cols["frequency"], cols["recency"], cols["T"]
         check_rft(x, tx, TT)
-        if index is None and isinstance(first_series(frequency, recency, T), pd.Series):
-            index = first_series(frequency, recency, T).index
         d, w = distinct_rows({"x": x, "t_x": tx, "T": TT}, weights)
         self.data = fitted_data({"frequency": x, "recency": tx, "T": TT}, weights, index)
         return self._fit_data(d, w, self._initial_log_params(initial_params))

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import special
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column, on_distinct_rows, wrap_like
+from ..arrays import as_array, distinct_rows, first_series, fit_inputs, fitted_data, on_distinct_rows, wrap_like
 from .base import BaseModel
 
 
@@ -34,20 +34,11 @@ class BetaGeoBetaBinom(BaseModel):
         ``index``, ``verbose`` and ``tol`` as in :meth:`~pipeline.clv.BetaGeo.fit`."""
         if isinstance(frequency, pd.DataFrame):
             data, frequency = frequency, None
-        if data is not None:
-            if isinstance(weights, str):
-                weights = data[weights]
-            frequency = get_column(data, ("frequency",))
-            recency = get_column(data, ("recency",))
-            n_periods = get_column(data, ("n_periods", "periods"))
-            if index is None:
-                index = data.index
-        if frequency is None or recency is None or n_periods is None:
-            raise InputError("fit needs a summary table or frequency, recency and n_periods")
-        x, tx, n = as_array(frequency), as_array(recency), as_array(n_periods)
+        cols, weights, index = fit_inputs({"frequency": frequency, "recency": recency, "n_periods": n_periods},
+                                          {"frequency": ("frequency",), "recency": ("recency",),
+                                           "n_periods": ("n_periods", "periods")}, data, weights, index)
+        x, tx, n = cols["frequency"], cols["recency"], cols["n_periods"]
         _check_discrete(x, tx, n)
-        if index is None and isinstance(first_series(frequency, recency, n_periods), pd.Series):
-            index = first_series(frequency, recency, n_periods).index
         self.data = fitted_data({"frequency": x, "recency": tx, "n_periods": n}, weights, index)
         d, w = distinct_rows({"x": x, "t_x": tx, "n": n}, weights)
         return self._fit_data(d, w, self._initial_log_params(initial_params))

@@ -31,7 +31,7 @@ from scipy import optimize, stats
 
 from ...errors import InputError
 from ..arrays import as_array
-from ..numerics import num_hess, single_thread_blas
+from ..numerics import inverse_hessian, num_hess, single_thread_blas
 from .base import check_rft
 from .beta_geo import BetaGeo
 from .pareto_nbd import ParetoNBD
@@ -121,14 +121,7 @@ class _CovariateModel:
             theta[self._positive.index(self._dropout_param)] += float(gd @ md)
             H = num_hess(lambda t: self._nll(t, x, tx, TT, Zp, Zd), theta, h=1e-4)
         names = ([*self._positive] + [f"purchase:{c}" for c in names_p] + [f"dropout:{c}" for c in names_d])
-        try:
-            cov = np.linalg.inv(H)
-            if np.any(np.diag(cov) < 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            warnings.warn(f"{type(self).__name__}: Hessian not positive definite; standard errors are NaN",
-                          RuntimeWarning, stacklevel=2)
-            cov = np.full_like(H, np.nan)
+        cov = inverse_hessian(H, type(self).__name__, stacklevel=2)
         se = np.sqrt(np.diag(cov))
         est = np.concatenate([np.exp(theta[:k]), theta[k:]])
         low = np.concatenate([np.exp(theta[:k] - _Z95 * se[:k]), theta[k:] - _Z95 * se[k:]])

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import special
 
 from ...errors import InputError
-from ..arrays import as_array, distinct_rows, first_series, fitted_data, get_column, unique_x, wrap_like
+from ..arrays import as_array, distinct_rows, first_series, fit_inputs, fitted_data, unique_x, wrap_like
 from ..numerics import log_scale_objective
 from .base import BaseModel
 
@@ -141,19 +141,12 @@ class GammaGamma(BaseModel):
         and ``tol`` as in :meth:`~pipeline.clv.BetaGeo.fit`."""
         if isinstance(frequency, pd.DataFrame):
             data, frequency = frequency, None
-        if data is not None:
-            if isinstance(weights, str):
-                weights = data[weights]
-            frequency = get_column(data, ("frequency", "frequency_cal"))
-            monetary_value = get_column(data, ("monetary_value", "monetary_value_cal"))
-            if index is None:
-                index = data.index
-        if frequency is None or monetary_value is None:
-            raise InputError("fit needs a summary table or frequency and monetary_value")
-        if index is None and isinstance(first_series(frequency, monetary_value), pd.Series):
-            index = first_series(frequency, monetary_value).index
+        cols, weights, index = fit_inputs({"frequency": frequency, "monetary_value": monetary_value},
+                                          {"frequency": ("frequency", "frequency_cal"),
+                                           "monetary_value": ("monetary_value", "monetary_value_cal")},
+                                          data, weights, index)
         self._log_floor = {"q": 0.0} if q_constraint else {}
-        x, m = as_array(frequency), as_array(monetary_value)
+        x, m = cols["frequency"], cols["monetary_value"]
         w = np.ones_like(x) if weights is None else as_array(weights)
         keep = (x > 0) & (m > 0) & np.isfinite(m)
         n_zero = int(np.sum((x > 0) & ~(m > 0)))

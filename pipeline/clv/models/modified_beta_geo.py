@@ -13,7 +13,7 @@ import numpy as np
 from scipy import special
 
 from ..arrays import as_array, first_series, unique_x, wrap_like
-from ..numerics import hess_from_grad, log_scale_objective
+from ..numerics import log_scale_objective_with_hessian
 from .base import RFModel
 from .beta_geo import BetaGeo
 
@@ -87,12 +87,7 @@ class ModifiedBetaGeo(RFModel):
             ])
             return val, g
 
-        nll, fun_grad, grad = log_scale_objective(core, n, pen)
-
-        def hess(lp):
-            return hess_from_grad(grad, lp)
-
-        return nll, fun_grad, grad, hess
+        return log_scale_objective_with_hessian(core, n, pen)
 
     def _log_odds_dead(self, x, tx, T):
         r, alpha, a, b = self._p("r", "alpha", "a", "b")
