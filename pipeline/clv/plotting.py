@@ -55,7 +55,8 @@ def period_transactions(model, max_frequency: int = 7) -> pd.DataFrame:
     data = _fitted_data(model)
     n = np.arange(max_frequency)
     actual = data.groupby("frequency")["weights"].sum().reindex(n.astype(float), fill_value=0.0).to_numpy()
-    ages = data.groupby("T")["weights"].sum()
+    # the customers' observation lengths: T in time units, or BG/BB's number of opportunities
+    ages = data.groupby("n_periods" if "n_periods" in data else "T")["weights"].sum()
     T = ages.index.to_numpy(dtype=float)
     expected = [float(ages.to_numpy() @ np.asarray(model.probability_of_n_purchases_up_to_time(T, k), float))
                 for k in n]

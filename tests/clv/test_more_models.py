@@ -113,3 +113,12 @@ def test_new_models_save_and_load(donations, tmp_path):
     back = clv.load_model(tmp_path / "bb.json")
     assert type(back) is clv.BetaGeoBetaBinom and back.params_ == bb.params_
     assert back.conditional_probability_alive(1, 3, 5, 6) == bb.conditional_probability_alive(1, 3, 5, 6)
+
+
+def test_bgbb_period_transactions_are_the_expected_counts(donations):
+    from pipeline.clv import plotting
+    bb = clv.BetaGeoBetaBinom().fit(donations, weights="weights")
+    counts = plotting.period_transactions(bb)
+    assert counts["actual"].tolist() == [3464, 1823, 1430, 1085, 1036, 1063, 1203]
+    assert counts["model"].tolist() == pytest.approx(
+        bb.expected_number_of_transactions_in_first_n_periods(6)["model"].tolist(), rel=1e-12)
