@@ -47,12 +47,12 @@ def test_service_experience_by_hand():
 
 
 def test_reasons_when_it_cannot_be_estimated():
-    summary = pd.DataFrame({"frequency": [1.0] * 60, "recency": [5.0] * 60, "T": [20.0] * 60},
-                           index=pd.Index([f"c{i}" for i in range(60)], name="customer_id"))
+    summary = pd.DataFrame({"frequency": [1.0] * 120, "recency": [5.0] * 120, "T": [20.0] * 120},
+                           index=pd.Index([f"c{i}" for i in range(120)], name="customer_id"))
     assert se.service_purchase_effect(summary, None, AS_OF)["reason"] == "no_dispatches"
     assert se.service_purchase_effect(summary.iloc[:10], HAND, AS_OF)["reason"] == "few_customers"
     out = se.service_purchase_effect(summary, HAND, AS_OF)
-    assert out["reason"] == "few_breaches" and out["effects"] is None and len(out["experience"]) == 60
+    assert out["reason"] == "few_breaches" and out["effects"] is None and len(out["experience"]) == 120
 
 
 def test_on_the_sample(sample_processed):

@@ -24,7 +24,7 @@ from pipeline.analyses.service.repair import repair_durations
 from pipeline.analyses.service.sla import sla_flags
 
 COVARIATES = ("sla_breaches", "second_visits", "median_repair_hours", "dispatches")
-MIN_CUSTOMERS = 50          # customers in the purchase summary
+MIN_CUSTOMERS = 100         # customers in the purchase summary: about ten per parameter of the model (12)
 MIN_WITH_BREACHES = 10      # customers with at least one SLA breach: fewer and the breach effect is noise
 
 
